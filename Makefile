@@ -1,0 +1,50 @@
+# Two commands: `make run` (install, index corpus/, serve) and `make test` (install, lint, type-check, test).
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+export RAGAS_DO_NOT_TRACK := true
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install run test lint typecheck pytest bench clean system-deps
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# torch first: 2.13.0 is a local CPU wheel; anything else pulls a multi-GB CUDA build.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages for the browser and PostgreSQL tests; skipped when present or when not root.
+system-deps:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { ! [ -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi ipagothic || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic postgresql >/dev/null; \
+	fi
+
+lint: install
+	$(BIN)/ruff check src tests bench ui
+	$(BIN)/ruff format --check src tests bench ui
+
+typecheck: install
+	$(BIN)/mypy src
+
+pytest: install system-deps
+	$(BIN)/pytest -q
+
+test: lint typecheck pytest
+
+run: install
+	$(BIN)/kodomo-ai ingest corpus
+	$(BIN)/kodomo-ai chat
+
+bench: install
+	$(BIN)/python bench/retrieval.py
+
+clean:
+	rm -rf $(VENV) .kodomo .pytest_cache .mypy_cache .ruff_cache

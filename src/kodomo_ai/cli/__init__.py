@@ -1,0 +1,38 @@
+"""The `kodomo-ai` command; subcommands load lazily so `--help` stays fast."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# command name -> "module:attribute" of a click command, imported only when used.
+COMMANDS: dict[str, str] = {
+    "ingest": "kodomo_ai.cli.index_cmds:ingest",
+    "search": "kodomo_ai.cli.index_cmds:search",
+    "stats": "kodomo_ai.cli.index_cmds:stats",
+    "chat": "kodomo_ai.cli.index_cmds:chat",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports each subcommand on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """List every registered command name."""
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import and return the command called `cmd_name`."""
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+
+@click.group(cls=LazyGroup)
+@click.version_option(package_name="kodomo-ai")
+def main() -> None:
+    """kodomo-ai: こども・子育て政策の相談・計算・起案・研修・評価."""

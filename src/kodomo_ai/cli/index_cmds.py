@@ -1,0 +1,136 @@
+"""CLI: ingest, search, stats, chat."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kodomo_ai.config import get_settings
+
+
+def _settings(data_dir: Path | None) -> Any:
+    settings = get_settings()
+    if data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": data_dir})
+    return settings
+
+
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(path_type=Path), envvar="KODOMO_DATA_DIR", default=None,
+    help="Index and state folder (default ./.kodomo).",
+)  # fmt: skip
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@data_dir_option
+def ingest(paths: tuple[Path, ...], data_dir: Path | None) -> None:
+    """Index files or folders (Markdown, text, HTML, PDF, DOCX); unchanged files are skipped."""
+    from kodomo_ai.ingest.pipeline import ingest_paths
+    from kodomo_ai.runtime import open_knowledge_base
+
+    settings = _settings(data_dir)
+    report = ingest_paths(open_knowledge_base(settings), list(paths), max_bytes=int(settings.max_file_mb * 2**20))
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+    click.echo(report.summary())
+    if report.errors and not (report.added or report.updated or report.unchanged):
+        sys.exit(1)
+
+
+def _filters(audience: str | None, doc_type: tuple[str, ...], municipality: str | None) -> Any:
+    from kodomo_ai.retrieval import Filters
+
+    return Filters(audience=audience, doc_types=doc_type or None, municipality=municipality)
+
+
+@click.command()
+@click.argument("query", required=False)
+@click.option("-k", "k", default=5, show_default=True, help="Number of hits.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@click.option("--input", "input_file", type=click.File("r", encoding="utf-8"), help='JSONL lines {"id", "question"}.')
+@click.option("--audience", type=click.Choice(["parent", "caseworker", "trainer"]), default=None)
+@click.option("--doc-type", multiple=True, help="Restrict to a doc_type (repeatable).")
+@click.option("--municipality", default=None, help="National documents plus this municipality's.")
+@data_dir_option
+def search(
+    query: str | None, k: int, as_json: bool, input_file: Any, audience: str | None,
+    doc_type: tuple[str, ...], municipality: str | None, data_dir: Path | None,
+) -> None:  # fmt: skip
+    """Search the index (hybrid: vectors + Sudachi BM25)."""
+    from kodomo_ai.runtime import open_retriever
+
+    if (query is None) == (input_file is None):
+        raise click.UsageError("give either QUERY or --input FILE.jsonl")
+    retriever = open_retriever(_settings(data_dir))
+    filters = _filters(audience, doc_type, municipality)
+    if input_file is not None:
+        for number, line in enumerate(input_file, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                qid, question = row["id"], row["question"]
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise click.ClickException(f"line {number}: expected {{\"id\", \"question\"}} ({exc})") from exc
+            hits = retriever.search(question, k=k, filters=filters)
+            click.echo(json.dumps({"id": qid, "hits": [h.model_dump() for h in hits]}, ensure_ascii=False))
+        return
+    assert query is not None
+    hits = retriever.search(query, k=k, filters=filters)
+    if as_json:
+        click.echo(json.dumps([h.model_dump() for h in hits], ensure_ascii=False, indent=1))
+        return
+    for rank, hit in enumerate(hits, 1):
+        click.echo(f"{rank}. [{hit.score:.4f}] {hit.title} › {hit.heading}  ({hit.doc_id})")
+        click.echo(f"   {hit.text[:160]}")
+        click.echo(f"   {hit.source}")
+
+
+@click.command()
+@data_dir_option
+def stats(data_dir: Path | None) -> None:
+    """Show what is indexed."""
+    from kodomo_ai.runtime import open_knowledge_base
+
+    kb = open_knowledge_base(_settings(data_dir))
+    docs = kb.catalog.documents()
+    by_type: dict[str, int] = {}
+    for doc in docs:
+        by_type[doc["doc_type"]] = by_type.get(doc["doc_type"], 0) + 1
+    click.echo(f"documents: {len(docs)}  chunks: {sum(d['chunks'] for d in docs)}")
+    click.echo(f"embedding model: {kb.catalog.get_info('embedding_model')}")
+    for doc_type, count in sorted(by_type.items()):
+        click.echo(f"  {doc_type}: {count}")
+
+
+@click.command()
+@click.option("--audience", type=click.Choice(["parent", "caseworker", "trainer"]), default="parent")
+@click.option("--engine", default=None, envvar="KODOMO_ENGINE", help="Answer engine (default extractive).")
+@data_dir_option
+def chat(audience: str, engine: str | None, data_dir: Path | None) -> None:
+    """Interactive consultation in the terminal (empty line or Ctrl-D to quit)."""
+    from kodomo_ai.consult import Consultant
+
+    consultant = Consultant.from_settings(_settings(data_dir), engine=engine)
+    history: list[dict[str, str]] = []
+    click.echo("kodomo-ai 相談（空行で終了）")
+    while True:
+        try:
+            question = input("\n質問> ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        answer = consultant.ask(question, audience=audience, history=history)
+        click.echo(f"\n[{answer.mode}] {answer.answer}")
+        if answer.escalation:
+            for contact in answer.escalation.contacts:
+                click.echo(f"  ☎ {contact.name}: {contact.number}")
+        for n, cite in enumerate(answer.citations, 1):
+            click.echo(f"  [{n}] {cite.title}（{cite.source}）")
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]

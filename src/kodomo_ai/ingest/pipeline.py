@@ -1,0 +1,167 @@
+"""Ingest files into the knowledge base; idempotent by content hash, safe to interrupt."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kodomo_ai.errors import IngestError
+from kodomo_ai.index.knowledge_base import KnowledgeBase, chunk_metadata
+from kodomo_ai.index.lexical import index_terms
+from kodomo_ai.ingest.chunking import chunk_document
+from kodomo_ai.ingest.loaders import SUPPORTED_SUFFIXES, load_file
+from kodomo_ai.schema import Chunk, Document
+
+log = logging.getLogger(__name__)
+# Embed several documents' chunks together: the encoder is far faster on full batches.
+_EMBED_BATCH = 256
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[IngestError] = field(default_factory=list)
+    chunks: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line: added / updated / removed / unchanged counts."""
+        return (
+            f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
+            f"unchanged {len(self.unchanged)}, errors {len(self.errors)} ({self.chunks} chunks, {self.seconds:.1f}s)"
+        )
+
+
+def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[IngestError]]:
+    """Expand folders into supported files; return (files, folders scanned, errors for missing paths)."""
+    files: list[Path] = []
+    folders: list[Path] = []
+    errors: list[IngestError] = []
+    for path in paths:
+        if path.is_dir():
+            folders.append(path)
+            # README files describe a folder; they are not corpus documents.
+            found = [p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES]
+            files.extend(p for p in found if p.name.lower() != "readme.md" and not p.name.startswith("."))
+        elif path.exists():
+            files.append(path)
+        else:
+            errors.append(IngestError(str(path), "ファイルが見つかりません (no such file or folder)"))
+    return files, folders, errors
+
+
+def ingest_paths(kb: KnowledgeBase, paths: Iterable[Path], *, max_bytes: int = 20 * 2**20) -> IngestReport:
+    """Bring the index in line with `paths`: add new, replace changed, drop removed, skip unchanged."""
+    started = time.perf_counter()
+    report = IngestReport()
+    files, folders, report.errors = collect_files(paths)
+    _check_model(kb)
+    indexed = kb.catalog.hashes()
+    seen: set[str] = set()
+    pending: list[tuple[Document, list[Chunk]]] = []
+    for path in files:
+        try:
+            doc = load_file(path, max_bytes=max_bytes)
+        except IngestError as exc:
+            report.errors.append(exc)
+            continue
+        if doc.doc_id in seen:
+            report.errors.append(IngestError(str(path), f"doc_id が重複しています: {doc.doc_id} (duplicate doc_id)"))
+            continue
+        seen.add(doc.doc_id)
+        previous = indexed.get(doc.doc_id)
+        if previous and previous[1] == doc.content_hash and kb.catalog.chunk_ids(doc.doc_id):
+            report.unchanged.append(doc.doc_id)
+            continue
+        (report.updated if previous else report.added).append(doc.doc_id)
+        chunks = chunk_document(doc)
+        if not chunks:
+            report.errors.append(IngestError(str(path), "本文から段落を取り出せません (no text to index)"))
+            continue
+        pending.append((doc, chunks))
+        if sum(len(c) for _, c in pending) >= _EMBED_BATCH:
+            report.chunks += _write(kb, pending)
+            pending = []
+    report.chunks += _write(kb, pending)
+    report.removed = _remove_missing(kb, indexed, seen, report, folders, files)
+    _sweep_orphans(kb)
+    if report.added or report.updated or report.removed:
+        kb.catalog.set_info("generation", uuid.uuid4().hex)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _check_model(kb: KnowledgeBase) -> None:
+    """Vectors from different models can't be compared: rebuild when the embedding model changed."""
+    model = kb.embedder.name
+    recorded = kb.catalog.get_info("embedding_model")
+    if recorded and recorded != model:
+        log.warning("embedding model changed (%s -> %s): re-indexing everything", recorded, model)
+        for doc_id in kb.catalog.hashes():
+            kb.store.delete(sorted(kb.catalog.chunk_ids(doc_id)))
+            kb.catalog.remove_document(doc_id)
+    kb.catalog.set_info("embedding_model", model)
+
+
+def _write(kb: KnowledgeBase, pending: list[tuple[Document, list[Chunk]]]) -> int:
+    """Embed a batch of documents, then commit each: vectors first, catalog last (the catalog is the truth)."""
+    if not pending:
+        return 0
+    texts = [f"{doc.title} {c.heading}\n{c.text}" for doc, chunks in pending for c in chunks]
+    vectors = kb.embedder.embed_batch(texts, kind="passage")
+    offset = 0
+    for doc, chunks in pending:
+        part = vectors[offset : offset + len(chunks)]
+        offset += len(chunks)
+        old = kb.catalog.chunk_ids(doc.doc_id)
+        kb.store.add([c.chunk_id for c in chunks], part, [chunk_metadata(doc, c) for c in chunks])
+        terms = [index_terms(f"{doc.title} {c.heading}\n{c.text}") for c in chunks]
+        kb.catalog.replace_document(doc, chunks, terms)
+        kb.store.delete(sorted(old - {c.chunk_id for c in chunks}))
+    return len(texts)
+
+
+def _remove_missing(
+    kb: KnowledgeBase, indexed: dict[str, tuple[str, str]], seen: set[str], report: IngestReport,
+    folders: list[Path], files: list[Path],
+) -> list[str]:
+    """Drop documents whose file is gone from a scanned folder or now holds another doc_id."""
+    roots = [f.resolve() for f in folders]
+    named = {f.resolve() for f in files}
+    # A file that failed to load keeps its previous version in the index.
+    failed = {Path(e.path).resolve() for e in report.errors}
+    removed = []
+    for doc_id, (path, _hash) in indexed.items():
+        resolved = Path(path).resolve()
+        if doc_id in seen or resolved in failed:
+            continue
+        if resolved in named or any(resolved.is_relative_to(root) for root in roots):
+            kb.store.delete(sorted(kb.catalog.chunk_ids(doc_id)))
+            kb.catalog.remove_document(doc_id)
+            removed.append(doc_id)
+    return removed
+
+
+def _sweep_orphans(kb: KnowledgeBase) -> None:
+    """Delete vectors an interrupted run left without catalog rows."""
+    orphans = kb.store.ids() - kb.catalog.chunk_ids()
+    kb.store.delete(sorted(orphans))
+
+
+def retire_document(kb: KnowledgeBase, doc_id: str) -> bool:
+    """Remove one document from the index (admin action); True when it existed."""
+    if doc_id not in kb.catalog.hashes():
+        return False
+    kb.store.delete(sorted(kb.catalog.chunk_ids(doc_id)))
+    kb.catalog.remove_document(doc_id)
+    kb.catalog.set_info("generation", uuid.uuid4().hex)
+    return True

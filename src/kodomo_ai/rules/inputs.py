@@ -1,0 +1,150 @@
+"""Input models shared by the rules, and turning pydantic validation errors into InputError(field)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from kodomo_ai.errors import InputError
+
+Reason = Literal[
+    "work",
+    "pregnancy",
+    "illness",
+    "disability",
+    "caregiving",
+    "disaster",
+    "job_seeking",
+    "study",
+    "abuse_dv",
+    "parental_leave",
+    "absent",
+    "home",
+]
+Severity = Literal["hospitalized", "bedridden", "outpatient", "severe", "moderate"]
+
+REASON_LABELS: dict[str, str] = {
+    "work": "就労",
+    "pregnancy": "妊娠・出産",
+    "illness": "保護者の疾病",
+    "disability": "保護者の障害",
+    "caregiving": "親族の介護・看護",
+    "disaster": "災害の復旧",
+    "job_seeking": "求職活動",
+    "study": "就学",
+    "abuse_dv": "虐待・DVのおそれ",
+    "parental_leave": "育児休業中の継続利用",
+    "absent": "保護者がいない（ひとり親など）",
+    "home": "家庭で保育できる",
+}
+SEVERITY_LABELS: dict[str, str] = {
+    "hospitalized": "入院",
+    "bedridden": "自宅で常に臥床",
+    "outpatient": "通院・自宅療養",
+    "severe": "重度",
+    "moderate": "中・軽度",
+}
+HOURS_REASONS = ("work", "caregiving", "study")
+MAX_HOURS_PER_MONTH = 744  # 31 days x 24 hours
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class StrictInput(BaseModel):
+    """Base for rule inputs: unknown fields are errors, so typos are caught."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParentSituation(StrictInput):
+    """One parent's situation (保育を必要とする事由) as it bears on certification and the index."""
+
+    reason: Reason = "work"
+    hours_per_month: float | None = Field(default=None, ge=0, le=MAX_HOURS_PER_MONTH)
+    days_per_week: float | None = Field(default=None, ge=0, le=7)
+    hours_per_day: float | None = Field(default=None, ge=0, le=24)
+    severity: Severity | None = None
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _check_details(self) -> ParentSituation:
+        if self.reason in HOURS_REASONS and self.hours_per_month is None:
+            if self.days_per_week is None or self.hours_per_day is None:
+                raise ValueError("hours_per_month（または days_per_week と hours_per_day）が必要です")
+        if self.reason == "illness" and self.severity not in (None, "hospitalized", "bedridden", "outpatient"):
+            raise ValueError("疾病の severity は hospitalized / bedridden / outpatient のいずれかです")
+        if self.reason == "disability" and self.severity not in (None, "severe", "moderate"):
+            raise ValueError("障害の severity は severe / moderate のいずれかです")
+        return self
+
+    def monthly_hours(self, weeks_per_month: float) -> float | None:
+        """Return hours a month, converting 週◯日×1日◯時間 with the municipality's weeks a month."""
+        if self.hours_per_month is not None:
+            return self.hours_per_month
+        if self.days_per_week is not None and self.hours_per_day is not None:
+            return self.days_per_week * self.hours_per_day * weeks_per_month
+        return None
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """Format a pydantic location as `parents[0].hours_per_month`."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.startswith("function-") or part in {"json-or-python[json=...]"}:
+            continue
+        else:
+            out += f".{part}" if out else part
+    return out or "input"
+
+
+def _reason_text(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return "必須の項目です"
+    if kind == "extra_forbidden":
+        return "この項目は使えません（綴りを確認してください）"
+    if kind.startswith("date") or kind == "datetime_from_date_parsing":
+        return f"日付として正しくありません（YYYY-MM-DD の形で、実在する日付を指定してください）: {error.get('input')!r}"
+    if kind == "literal_error":
+        return f"次のいずれかを指定してください: {ctx.get('expected', '')}（指定値: {error.get('input')!r}）"
+    if kind in {"greater_than_equal", "greater_than"}:
+        return f"{ctx.get('ge', ctx.get('gt'))}以上の数を指定してください（指定値: {error.get('input')!r}）"
+    if kind in {"less_than_equal", "less_than"}:
+        return f"{ctx.get('le', ctx.get('lt'))}以下の数を指定してください（指定値: {error.get('input')!r}）"
+    if kind.startswith(("int_", "float_")):
+        return f"数を指定してください（指定値: {error.get('input')!r}）"
+    if kind.startswith("bool"):
+        return f"true か false を指定してください（指定値: {error.get('input')!r}）"
+    if kind == "value_error":
+        return str(ctx.get("error", error.get("msg", "")))
+    return str(error.get("msg", kind))
+
+
+def input_error(exc: ValidationError, prefix: str = "") -> InputError:
+    """Return an InputError naming the first invalid field of a pydantic ValidationError."""
+    first = exc.errors()[0]
+    path = field_path(tuple(first.get("loc", ())))
+    if prefix:
+        path = f"{prefix}.{path}" if path != "input" else prefix
+    return InputError(path, _reason_text(dict(first)))
+
+
+def all_input_errors(exc: ValidationError) -> list[InputError]:
+    """Return one InputError per invalid field."""
+    return [InputError(field_path(tuple(e.get("loc", ()))), _reason_text(dict(e))) for e in exc.errors()]
+
+
+def parse_input(model: type[Model], data: Any) -> Model:
+    """Validate `data` as `model`, or raise InputError naming the field."""
+    if isinstance(data, model):
+        return data
+    if not isinstance(data, dict):
+        raise InputError("input", "JSON のオブジェクト（{...}）を指定してください")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise input_error(exc) from None

@@ -93,7 +93,9 @@ class Retriever:
             mask = np.fromiter((filters.allows(d) for d in words.docs), dtype=bool, count=len(words.docs))
         return [(words.chunks[i].chunk_id, s) for i, s in words.bm25.top(index_terms(query), k, mask)]
 
-    def search(self, query: str, k: int = 5, filters: Filters | None = None, *, merge: bool = True) -> list[Hit]:
+    def search(
+        self, query: str, k: int = 5, filters: Filters | None = None, *, merge: bool = True
+    ) -> list[Hit]:
         """Top-k hits for `query`: both rankings fused, then neighbours of one section merged."""
         words = self.words()
         if not words.chunks:
@@ -109,9 +111,9 @@ class Retriever:
         return hits[:k]
 
 
-def fuse(dense: Sequence[tuple[str, float]], lexical: Sequence[tuple[str, float]], *, method: str = "rrf") -> list[
-    tuple[str, float]
-]:
+def fuse(
+    dense: Sequence[tuple[str, float]], lexical: Sequence[tuple[str, float]], *, method: str = "rrf"
+) -> list[tuple[str, float]]:
     """Combine two rankings: reciprocal rank fusion, or z-scored scores summed."""
     scores: dict[str, float] = {}
     if method == "rrf":

@@ -15,7 +15,12 @@ _KBS: dict[tuple[str, str, str, str | None], KnowledgeBase] = {}
 
 def open_knowledge_base(settings: Settings) -> KnowledgeBase:
     """The knowledge base of these settings (cached: Chroma and the model load once)."""
-    key = (str(settings.index_dir.resolve()), settings.collection, settings.embedding_model, settings.chroma_url)
+    key = (
+        str(settings.index_dir.resolve()),
+        settings.collection,
+        settings.embedding_model,
+        settings.chroma_url,
+    )
     with _LOCK:
         if key not in _KBS:
             embedder = load_embedder(settings.embedding_model, settings.models_dir)

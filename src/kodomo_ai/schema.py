@@ -95,3 +95,5 @@ class Answer(BaseModel):
     latency_ms: float = 0.0
     rule_results: list[dict[str, Any]] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    # The chunks retrieved for this question (for evaluation and audits); not part of the JSON contract.
+    retrieved: list[Hit] = Field(default_factory=list, exclude=True)

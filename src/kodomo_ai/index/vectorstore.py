@@ -23,7 +23,9 @@ class VectorStore(ABC):
         """Remove vectors by id."""
 
     @abstractmethod
-    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+    def query(
+        self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
         """Return up to k (id, cosine similarity) pairs, best first."""
 
     @abstractmethod
@@ -34,7 +36,9 @@ class VectorStore(ABC):
 class ChromaStore(VectorStore):
     """Chroma collection with our own vectors (Chroma's default embedder would try to download a model)."""
 
-    def __init__(self, path: Path | None, collection: str, *, url: str | None = None, client: Any = None) -> None:
+    def __init__(
+        self, path: Path | None, collection: str, *, url: str | None = None, client: Any = None
+    ) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -73,7 +77,9 @@ class ChromaStore(VectorStore):
         if ids:
             self.collection.delete(ids=ids)
 
-    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+    def query(
+        self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
         """Nearest chunks by cosine similarity."""
         if k <= 0:
             return []

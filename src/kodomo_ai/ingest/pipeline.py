@@ -50,7 +50,9 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[I
         if path.is_dir():
             folders.append(path)
             # README files describe a folder; they are not corpus documents.
-            found = [p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES]
+            found = [
+                p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+            ]
             files.extend(p for p in found if p.name.lower() != "readme.md" and not p.name.startswith("."))
         elif path.exists():
             files.append(path)
@@ -75,7 +77,9 @@ def ingest_paths(kb: KnowledgeBase, paths: Iterable[Path], *, max_bytes: int = 2
             report.errors.append(exc)
             continue
         if doc.doc_id in seen:
-            report.errors.append(IngestError(str(path), f"doc_id が重複しています: {doc.doc_id} (duplicate doc_id)"))
+            report.errors.append(
+                IngestError(str(path), f"doc_id が重複しています: {doc.doc_id} (duplicate doc_id)")
+            )
             continue
         seen.add(doc.doc_id)
         previous = indexed.get(doc.doc_id)
@@ -131,8 +135,12 @@ def _write(kb: KnowledgeBase, pending: list[tuple[Document, list[Chunk]]]) -> in
 
 
 def _remove_missing(
-    kb: KnowledgeBase, indexed: dict[str, tuple[str, str]], seen: set[str], report: IngestReport,
-    folders: list[Path], files: list[Path],
+    kb: KnowledgeBase,
+    indexed: dict[str, tuple[str, str]],
+    seen: set[str],
+    report: IngestReport,
+    folders: list[Path],
+    files: list[Path],
 ) -> list[str]:
     """Drop documents whose file is gone from a scanned folder or now holds another doc_id."""
     roots = [f.resolve() for f in folders]

@@ -1,0 +1,349 @@
+"""consult(): safety router → PII mask → rules → retrieve → engine → grounding check → Answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from kodomo_ai.engines.base import AnswerEngine, Draft, EngineRequest
+from kodomo_ai.engines.extractive import ExtractiveEngine
+from kodomo_ai.engines.openai_compat import OpenAIEngine
+from kodomo_ai.engines.registry import get_engine
+from kodomo_ai.errors import EngineError, InputError
+from kodomo_ai.grounding import GroundingResult, check_grounding
+from kodomo_ai.ingest.chunking import split_sentences
+from kodomo_ai.ingest.normalise import normalise_text
+from kodomo_ai.retrieval import Filters, Retriever
+from kodomo_ai.rules.tools import RuleOutcome, apply_rules
+from kodomo_ai.safety.contacts import ContactBook, load_contacts
+from kodomo_ai.safety.pii import Masked, mask
+from kodomo_ai.safety.router import RouteDecision, route
+from kodomo_ai.schema import Answer, Citation, Escalation, Hit
+
+audit = logging.getLogger("kodomo_ai.audit")
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+# A follow-up leans on the previous turn: short, or opening with a pointer back (それ, じゃあ …).
+_FOLLOW_UP = re.compile(
+    r"^(それ|その|そちら|そっち|これ|この|あれ|じゃあ|では|なら|でも|だったら|ちなみに|あと|ほか|他)"
+)
+# Questions about the old rules may use superseded documents without a warning.
+_ASKS_HISTORY = re.compile(r"旧|以前|前の制度|改正前|2024年9月|令和6年9月|昔")
+
+
+@dataclass
+class Thresholds:
+    """Evidence needed to answer instead of abstaining (calibrated on evals/dev; see bench/answers.py)."""
+
+    min_dense: float = 0.80  # best cosine similarity of the question to a chunk
+    min_overlap: float = 0.34  # share of the question's content words found in the best chunks
+
+
+class Consultant:
+    """The consultation pipeline over one knowledge base; safe to share between threads."""
+
+    def __init__(
+        self, retriever: Retriever, contacts: ContactBook, *, engine: AnswerEngine | None = None,
+        municipality: str | None = "midori", k: int = 6, thresholds: Thresholds | None = None,
+        today: dt.date | None = None,
+    ) -> None:  # fmt: skip
+        self.retriever = retriever
+        self.contacts = contacts
+        embed = retriever.kb.embedder.embed_batch
+        self.fallback = ExtractiveEngine(embed=lambda texts, kind: embed(texts, kind=kind))
+        self.engine = engine or self.fallback
+        self.municipality = municipality
+        self.k = k
+        self.thresholds = thresholds or Thresholds()
+        self._today = today
+
+    @classmethod
+    def from_settings(cls, settings: Any, engine: str | None = None) -> Consultant:
+        """Build the pipeline the settings describe (index, contacts, engine)."""
+        from kodomo_ai.runtime import open_retriever
+
+        retriever = open_retriever(settings)
+        contacts = load_contacts(settings.corpus_dir / "contacts" / "contacts.md")
+        name = engine or settings.engine
+        chosen = None if name == "extractive" else get_engine(name, settings)
+        return cls(retriever, contacts, engine=chosen, municipality=settings.municipality, k=settings.top_k)
+
+    @property
+    def today(self) -> dt.date:
+        """The date rules are judged on (fixed in tests)."""
+        return self._today or dt.date.today()
+
+    # -- the pipeline -------------------------------------------------------------------------
+    def ask(
+        self, question: str, *, audience: str = "parent", history: list[dict[str, str]] | None = None,
+        plain: bool = False, language: str = "ja", qid: str | None = None,
+    ) -> Answer:  # fmt: skip
+        """Answer one question (with optional conversation history)."""
+        started = time.perf_counter()
+        prepared = self._prepare(question, audience, history)
+        if isinstance(prepared, Answer):
+            answer = prepared
+        else:
+            answer = self._answer(prepared, audience=audience, plain=plain, language=language)
+        answer.id = qid
+        answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        self._audit(answer, audience)
+        return answer
+
+    def _prepare(
+        self, question: str, audience: str, history: list[dict[str, str]] | None
+    ) -> Answer | _Prepared:
+        if audience not in ("parent", "caseworker", "trainer"):
+            raise InputError(
+                "audience", f"parent / caseworker / trainer のいずれかにしてください: {audience!r}"
+            )
+        text = normalise_text(question or "")
+        if not text:
+            raise InputError("question", "質問が空です")
+        if len(text) > MAX_QUESTION_CHARS:
+            raise InputError("question", f"質問が長すぎます（{len(text)}文字、上限{MAX_QUESTION_CHARS}文字）")
+        # Safety first, on the raw words, before anything else can go wrong.
+        decision = route(text, self.contacts)
+        if decision is not None:
+            return self._routed(text, decision)
+        masked = mask(text, public_numbers=self.contacts.numbers())
+        standalone = self.rewrite(masked.text, history or [])
+        return _Prepared(question=text, masked=masked, standalone=standalone)
+
+    def _routed(self, question: str, decision: RouteDecision) -> Answer:
+        escalation = (
+            Escalation(reason=decision.reason, contacts=list(decision.contacts))
+            if decision.contacts
+            else None
+        )
+        return Answer(
+            question=question, mode=decision.mode, answer=decision.message, escalation=escalation,
+            engine="router", notes=[f"route:{decision.category}"],
+        )  # fmt: skip
+
+    @staticmethod
+    def rewrite(question: str, history: list[dict[str, str]]) -> str:
+        """Make a follow-up standalone by prefixing the previous user question (deterministic, no LLM)."""
+        previous = [m["content"] for m in history if m.get("role") == "user" and m.get("content")]
+        if not previous:
+            return question
+        if _FOLLOW_UP.match(question) or len(question) <= 15:
+            return f"{normalise_text(previous[-1])} {question}"
+        return question
+
+    def retrieve(self, query: str, audience: str) -> list[Hit]:
+        """Hits for the question; superseded rules are moved behind current ones unless history is asked."""
+        filters = Filters(audience=audience, municipality=self.municipality)
+        hits = self.retriever.search(query, k=self.k, filters=filters)
+        if _ASKS_HISTORY.search(query):
+            return hits
+        today = self.today.isoformat()
+        current = [
+            h for h in hits if not (h.metadata.get("effective_to") and h.metadata["effective_to"] < today)
+        ]
+        return current + [h for h in hits if h not in current]
+
+    def evidence_strength(self, query: str, hits: list[Hit]) -> tuple[float, float]:
+        """(best dense similarity, share of query words found in the top hits)."""
+        from kodomo_ai.engines.extractive import _STOP
+        from kodomo_ai.index.lexical import index_terms
+
+        dense = self.retriever.dense(query, 1, Filters(municipality=self.municipality))
+        best = dense[0][1] if dense else 0.0
+        terms = {t for t in index_terms(query) if t not in _STOP}
+        found = set()
+        for hit in hits[:3]:
+            found |= terms & set(index_terms(hit.title + hit.heading + hit.text))
+        return best, (len(found) / len(terms) if terms else 0.0)
+
+    def _plan(self, p: _Prepared, *, audience: str, plain: bool, language: str) -> Answer | _Plan:
+        """Rules and retrieval: either a finished answer (ask for input, abstain) or an engine request."""
+        rule = apply_rules(p.standalone, today=self.today, municipality=self.municipality or "midori")
+        if rule is not None and rule.status == "needs_input":
+            # Ask for the one missing input rather than guess it.
+            return Answer(question=p.question, mode="answer", answer=rule.text, engine="rules",
+                          rule_results=[rule.model_dump(mode="json")], notes=["needs_input"])  # fmt: skip
+        hits = self.retrieve(p.standalone, audience)
+        rule_hits = self._rule_hits(rule, hits)
+        best, overlap = self.evidence_strength(p.standalone, hits)
+        if rule is None and (
+            not hits or best < self.thresholds.min_dense or overlap < self.thresholds.min_overlap
+        ):
+            return self._abstain(p.question, hits, best, overlap)
+        pool = hits + [h for h in rule_hits if h not in hits]
+        request = EngineRequest(
+            question=p.standalone, hits=pool, audience=audience, plain=plain, language=language,
+            rule_text=rule.text if rule else "", rule_citations=[h.chunk_id for h in rule_hits],
+        )  # fmt: skip
+        return _Plan(prepared=p, request=request, rule=rule)
+
+    def _answer(self, p: _Prepared, *, audience: str, plain: bool, language: str) -> Answer:
+        plan = self._plan(p, audience=audience, plain=plain, language=language)
+        if isinstance(plan, Answer):
+            return plan
+        text, cited, engine_name, notes = self._generate(plan.request, plan.rule)
+        return self._finish(plan, text, cited, engine_name, notes)
+
+    def _finish(
+        self, plan: _Plan, text: str, cited: list[tuple[str, str]], engine_name: str, notes: list[str]
+    ) -> Answer:
+        rule = plan.rule
+        answer = Answer(
+            question=plan.prepared.question, mode="answer", answer=plan.prepared.masked.unmask(text),
+            citations=self._citations(cited, plan.request.hits), engine=engine_name,
+            rule_results=[rule.model_dump(mode="json")] if rule else [], notes=notes,
+        )  # fmt: skip
+        answer.retrieved = plan.request.hits
+        return answer
+
+    def _generate(
+        self, request: EngineRequest, rule: RuleOutcome | None, *, attempts: int = 2
+    ) -> tuple[str, list[tuple[str, str]], str, list[str]]:
+        """Run the engine, check grounding, retry once, then fall back to extractive."""
+        notes: list[str] = []
+        engine = self.engine
+        rule_text = rule.text + " " + " ".join(rule.steps) if rule else ""
+        for attempt in range(attempts if engine is not self.fallback else 1):
+            try:
+                draft = engine.generate(request)
+            except EngineError as exc:
+                notes.append(f"engine_error: {exc}")
+                break
+            grounding = self._check(draft, request, rule_text)
+            if grounding.ok and (draft.cited or engine is self.fallback):
+                return draft.text, draft.cited, engine.name, notes
+            reason = f"ungrounded numbers {grounding.ungrounded}" if not grounding.ok else "no citations"
+            notes.append(f"grounding_failed(attempt {attempt + 1}): {reason}")
+            request.feedback = (
+                f"前の回答には資料にない数字 {', '.join(grounding.ungrounded)} が含まれていたか、資料番号がありませんでした。"
+                "資料と計算結果にある数字だけを使い、各文に [番号] を付けて答え直してください。"
+            )
+        request.feedback = ""
+        draft = self.fallback.generate(request)
+        if engine is not self.fallback:
+            notes.append("fallback: extractive")
+        return draft.text, draft.cited, self.fallback.name, notes
+
+    @staticmethod
+    def _check(draft: Draft, request: EngineRequest, rule_text: str) -> GroundingResult:
+        """Numbers of the draft against its cited chunks, the rule result and the question."""
+        evidence = [h.text for h in request.hits if h.chunk_id in {c for c, _ in draft.cited}]
+        return check_grounding(draft.text, [*evidence, rule_text, request.question])
+
+    def _rule_hits(self, rule: RuleOutcome | None, hits: list[Hit]) -> list[Hit]:
+        """The chunks that define the rule used, so the rule result can cite them."""
+        if rule is None:
+            return []
+        out: list[Hit] = []
+        for ref in rule.citations:
+            found = [h for h in hits if h.doc_id == ref.doc_id]
+            if not found:
+                found = self.retriever.search(
+                    f"{ref.heading} {rule.text}", k=1, filters=Filters(doc_ids=(ref.doc_id,))
+                )
+            out.extend(h for h in found[:1] if h not in out)
+        return out
+
+    def _citations(self, cited: list[tuple[str, str]], pool: list[Hit]) -> list[Citation]:
+        by_id = {h.chunk_id: h for h in pool}
+        out = []
+        for chunk_id, quote in cited:
+            hit = by_id[chunk_id]  # engines may only cite what was retrieved for this question
+            quote = quote or (split_sentences(hit.text) or [hit.text])[0]
+            out.append(
+                Citation(
+                    doc_id=hit.doc_id, title=hit.title, source=hit.source, chunk_id=chunk_id, quote=quote
+                )
+            )
+        return out
+
+    def _abstain(self, question: str, hits: list[Hit], best: float, overlap: float) -> Answer:
+        window = self.contacts.pick(["municipality"]) if "municipality" in self.contacts else []
+        text = (
+            "ご質問にお答えできる内容が、登録されている資料の中に見つかりませんでした。"
+            "年度ごとの選考の点数や空き状況、個別のご家庭の金額など、地域やご家庭ごとの事情は、"
+            "お住まいの市区町村の子育て・保育の担当窓口にお問い合わせください。"
+        )
+        answer = Answer(
+            question=question, mode="abstain", answer=text, engine="extractive",
+            escalation=Escalation(reason="資料に根拠がないため", contacts=window) if window else None,
+            notes=[f"evidence: dense={best:.3f} overlap={overlap:.2f}"],
+        )  # fmt: skip
+        answer.retrieved = hits
+        return answer
+
+    def _audit(self, answer: Answer, audience: str) -> None:
+        audit.info(
+            "consult",
+            extra={
+                "question": mask(answer.question, public_numbers=self.contacts.numbers()).text, "mode": answer.mode, "engine": answer.engine,
+                "audience": audience, "latency_ms": answer.latency_ms,
+                "sources": [c.doc_id for c in answer.citations],
+            },
+        )  # fmt: skip
+
+    # -- streaming ----------------------------------------------------------------------------
+    def ask_stream(
+        self, question: str, *, audience: str = "parent", history: list[dict[str, str]] | None = None,
+        plain: bool = False, language: str = "ja",
+    ) -> Iterator[dict[str, Any]]:  # fmt: skip
+        """Events: {"type": "delta", "text"} as the engine writes, then {"type": "final", "answer"}.
+
+        The final answer is the checked one: if the streamed draft fails the grounding check, the final
+        event carries the extractive fallback and says so in its notes (clients replace the text).
+        """
+        started = time.perf_counter()
+        prepared = self._prepare(question, audience, history)
+        plan = (
+            prepared
+            if isinstance(prepared, Answer)
+            else self._plan(prepared, audience=audience, plain=plain, language=language)
+        )
+        if isinstance(plan, Answer):
+            answer = plan
+            yield {"type": "delta", "text": answer.answer}
+        elif self.engine is self.fallback:
+            text, cited, name, notes = self._generate(plan.request, plan.rule)
+            answer = self._finish(plan, text, cited, name, notes)
+            for sentence in split_sentences(answer.answer):
+                yield {"type": "delta", "text": sentence}
+        else:
+            rule_text = plan.rule.text + " " + " ".join(plan.rule.steps) if plan.rule else ""
+            pieces: list[str] = []
+            notes: list[str] = []
+            try:
+                for piece in self.engine.stream(plan.request):
+                    pieces.append(piece)
+                    yield {"type": "delta", "text": piece}
+            except EngineError as exc:
+                notes.append(f"engine_error: {exc}")
+            draft = OpenAIEngine.draft("".join(pieces), plan.request)
+            if pieces and not notes and draft.cited and self._check(draft, plan.request, rule_text).ok:
+                answer = self._finish(plan, draft.text, draft.cited, self.engine.name, notes)
+            else:
+                # The streamed draft was attempt one: regenerate once, then fall back.
+                text, cited, name, more = self._generate(plan.request, plan.rule, attempts=1)
+                answer = self._finish(plan, text, cited, name, [*notes, "stream_replaced", *more])
+        answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        self._audit(answer, audience)
+        yield {"type": "final", "answer": answer.model_dump(mode="json")}
+
+
+@dataclass
+class _Prepared:
+    question: str
+    masked: Masked
+    standalone: str
+
+
+@dataclass
+class _Plan:
+    prepared: _Prepared
+    request: EngineRequest
+    rule: RuleOutcome | None

@@ -1,0 +1,1 @@
+"""Answer engines: one seam (`AnswerEngine`), several implementations, chosen by name."""

@@ -1,0 +1,167 @@
+"""The extractive engine: answers with the retrieved sentences that best match the question (no LLM)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from kodomo_ai.engines.base import AnswerEngine, Draft, EngineRequest
+from kodomo_ai.index.lexical import index_terms
+from kodomo_ai.ingest.chunking import split_sentences
+
+# Words that appear in almost every question and say nothing about its topic.
+_STOP = {"する", "ある", "いる", "なる", "こと", "ため", "もの", "よう", "場合", "ない", "できる", "いい", "良い",
+         "何", "どう", "どこ", "いつ", "いくら", "教える", "知る", "思う", "?"}  # fmt: skip
+_LIST_MARK = re.compile(r"^(?:[-*・●]\s*|\d+[.)]\s+)")
+_CONTINUATION = ("ただし", "なお", "また、", "このため", "その場合", "ただ、")
+_PLAIN_FILE = Path(__file__).with_name("data") / "plain_words.yaml"
+Embed = Callable[[list[str], str], np.ndarray]
+
+
+@dataclass
+class _Candidate:
+    hit_rank: int
+    order: int
+    chunk_id: str
+    quote: str
+    text: str
+    score: float = 0.0
+
+
+def clean_sentence(sentence: str) -> str:
+    """Strip Markdown list marks and emphasis for display."""
+    return _LIST_MARK.sub("", sentence).replace("**", "").strip()
+
+
+@lru_cache(maxsize=1)
+def _plain_words() -> list[tuple[str, str]]:
+    table: dict[str, str] = yaml.safe_load(_PLAIN_FILE.read_text(encoding="utf-8"))
+    return sorted(table.items(), key=lambda kv: -len(kv[0]))
+
+
+def to_plain(text: str) -> str:
+    """Rewrite into やさしい日本語: easier words, and long sentences cut at their first comma."""
+    for hard, easy in _plain_words():
+        text = text.replace(hard, easy)
+    out = []
+    for sentence in split_sentences(text):
+        marker = re.search(r"(\s*\[\d+\])+$", sentence)
+        body, tail = (sentence[: marker.start()], marker.group(0)) if marker else (sentence, "")
+        if len(body) > 45 and "、" in body[10:-10]:
+            cut = body.index("、", 10)
+            first, rest = body[:cut], body[cut + 1 :]
+            body = first + ("。" if not first.endswith("。") else "") + rest
+        out.append(body + tail)
+    return "".join(out)
+
+
+class ExtractiveEngine(AnswerEngine):
+    """Picks, de-duplicates and orders the best sentences of the top chunks; every sentence is cited."""
+
+    name = "extractive"
+    remote = False
+
+    def __init__(self, embed: Embed | None = None, *, max_hits: int = 4) -> None:
+        self.embed = embed
+        self.max_hits = max_hits
+
+    def _candidates(self, request: EngineRequest) -> list[_Candidate]:
+        out: list[_Candidate] = []
+        for rank, hit in enumerate(request.hits[: self.max_hits]):
+            for order, sentence in enumerate(split_sentences(hit.text)):
+                text = clean_sentence(sentence)
+                # Table rows and fragments read badly on their own.
+                if len(text) < 12 or text.startswith("|") or text.startswith("#"):
+                    continue
+                out.append(_Candidate(rank, order, hit.chunk_id, sentence.strip(), text))
+        return out
+
+    def _score(self, question: str, candidates: list[_Candidate]) -> None:
+        query_terms = {t for t in index_terms(question) if t not in _STOP}
+        lexical = np.zeros(len(candidates))
+        for i, cand in enumerate(candidates):
+            terms = set(index_terms(cand.text))
+            lexical[i] = len(query_terms & terms) / max(len(query_terms), 1)
+        semantic = np.zeros(len(candidates))
+        if self.embed is not None and candidates:
+            vectors = self.embed([c.text for c in candidates], "passage")
+            query = self.embed([question], "query")[0]
+            sims = vectors @ query
+            spread = float(sims.max() - sims.min()) or 1.0
+            semantic = (sims - sims.min()) / spread
+        for i, cand in enumerate(candidates):
+            prior = 0.15 / (1 + cand.hit_rank) + (0.05 if cand.order == 0 else 0.0)
+            weight = 0.55 if self.embed is not None else 0.0
+            cand.score = weight * semantic[i] + (1 - weight) * lexical[i] + prior
+
+    def select(self, request: EngineRequest) -> list[_Candidate]:
+        """The sentences to answer with, lead first."""
+        candidates = self._candidates(request)
+        if not candidates:
+            return []
+        self._score(request.question, candidates)
+        budget = 260 if request.audience == "parent" else 520
+        limit = 3 if request.audience == "parent" else 5
+        if request.rule_text:
+            budget, limit = budget // 2, max(1, limit - 1)
+        ranked = sorted(candidates, key=lambda c: -c.score)
+        chosen: list[_Candidate] = []
+        best = ranked[0].score
+        for cand in ranked:
+            if len(chosen) >= limit or (chosen and cand.score < 0.6 * best):
+                break
+            if any(_similar(cand.text, c.text) for c in chosen):
+                continue
+            if chosen and sum(len(c.text) for c in chosen) + len(cand.text) > budget:
+                continue
+            chosen.append(cand)
+        # A caveat right after a chosen sentence (ただし…) usually belongs to the answer.
+        for cand in list(chosen):
+            follower = next(
+                (c for c in candidates if c.chunk_id == cand.chunk_id and c.order == cand.order + 1), None
+            )
+            if follower and follower.text.startswith(_CONTINUATION) and follower not in chosen:
+                if sum(len(c.text) for c in chosen) + len(follower.text) <= budget * 1.5:
+                    chosen.append(follower)
+        lead, rest = chosen[0], chosen[1:]
+        rest.sort(key=lambda c: (c.hit_rank, c.order))
+        return [lead, *rest]
+
+    def generate(self, request: EngineRequest) -> Draft:
+        """Compose the answer: rule result first (if any), then the chosen sentences, each with its [n]."""
+        chosen = self.select(request)
+        cited: list[tuple[str, str]] = []
+        parts: list[str] = []
+        if request.rule_text:
+            marks = ""
+            for chunk_id in request.rule_citations:
+                cited.append((chunk_id, ""))
+                marks += f"[{len(cited)}]"
+            parts.append(request.rule_text.strip() + marks)
+        for cand in chosen:
+            # One citation per chunk: a second sentence from it reuses the number (the quote stays the first).
+            key = next((i for i, (cid, _q) in enumerate(cited) if cid == cand.chunk_id), None)
+            if key is None:
+                cited.append((cand.chunk_id, cand.quote))
+                key = len(cited) - 1
+            text = cand.text if cand.text.endswith(("。", "！", "？", ")", "）")) else cand.text + "。"
+            parts.append(f"{text}[{key + 1}]")
+        text = "".join(parts)
+        if request.plain:
+            text = to_plain(text)
+        return Draft(text=text, cited=cited)
+
+
+def _similar(a: str, b: str) -> bool:
+    """Near-duplicate sentences (shared character bigrams over 70%)."""
+    grams_a = {a[i : i + 2] for i in range(len(a) - 1)}
+    grams_b = {b[i : i + 2] for i in range(len(b) - 1)}
+    if not grams_a or not grams_b:
+        return a == b
+    return len(grams_a & grams_b) / min(len(grams_a), len(grams_b)) > 0.7

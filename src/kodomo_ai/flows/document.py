@@ -86,9 +86,9 @@ def _cite(flow: Flow, urls: Iterable[str]) -> str:
     parts = []
     for url in chosen:
         source = flow.source(url)
-        meta = ", ".join(x for x in (source.publisher, source.date) if x)
+        meta = "、".join(x for x in (source.publisher, source.date) if x)
         parts.append(f"{url}（{meta}）" if meta else url)
-    return "出典: " + "; ".join(parts)
+    return "出典: " + "、".join(parts)
 
 
 def _quote_items(names: list[str]) -> str:
@@ -110,7 +110,7 @@ def _step_paragraph(flow: Flow, number: dict[str, int], step: Step) -> str:
     if step.inputs:
         text += f"使う情報は{_quote_items(step.inputs)}です。"
     if step.outputs:
-        text += f"この手順で{_quote_items(step.outputs)}ができます。"
+        text += f"この手順で新たに得られる情報は{_quote_items(step.outputs)}です。"
     if step.type == "decision":
         ways = "。".join(f"{b.condition}ときは{ref(b.next)}へ進みます" for b in step.branches)
         text += f"ここで判断が分かれます。{ways}。"
@@ -154,12 +154,12 @@ def render_document(flow: Flow) -> str:
 
     start = flow.step(flow.start[0]) if flow.start else flow.steps[0]
     ends = [s for s in flow.steps if s.type == "end"]
+    finish = "".join(f"「{e.title}」" for e in ends) + ("のいずれか" if len(ends) > 1 else "")
     out += [
         "## 手順",
         "",
-        f"手順は全部で{len(flow.steps)}段階あり、「{start.title}」から始まって"
-        + "、".join(f"「{e.title}」" for e in ends)
-        + "のいずれかで終わります。流れの全体は次のとおりです。",
+        f"手順は全部で{len(flow.steps)}段階あり、「{start.title}」から始まって{finish}で終わります。"
+        "流れの全体は次のとおりです。",
         "",
     ]
     out += [f"{number[s.id]}. {s.title}（{flow.actor_name(s.actor)}）" for s in flow.steps]

@@ -21,7 +21,9 @@ def to_text(flow: Flow) -> str:
         "",
     ]
     for i, step in enumerate(flow.steps, start=1):
-        lines.append(f"{i}. [{step.id}] {_TYPE_NAMES[step.type]}／{flow.actor_name(step.actor)}: {step.action}")
+        lines.append(
+            f"{i}. [{step.id}] {_TYPE_NAMES[step.type]}／{flow.actor_name(step.actor)}: {step.action}"
+        )
         inputs = "、".join(step.inputs) or "なし"
         outputs = "、".join(step.outputs) or "なし"
         lines.append(f"   入力: {inputs} → 出力: {outputs}")

@@ -73,9 +73,17 @@ def _shape_issues(flow: Flow) -> list[FlowIssue]:
                 add(step.id, "bad_decision", f"判断の行き先 {extra} は branches に条件つきで書いてください")
         elif step.type == "task":
             if step.branches:
-                add(step.id, "bad_task", "作業（task）に分岐があります。判断なら type: decision にしてください")
+                add(
+                    step.id,
+                    "bad_task",
+                    "作業（task）に分岐があります。判断なら type: decision にしてください",
+                )
             if not step.next:
-                add(step.id, "bad_task", "作業（task）の次の手順（next）がありません。終わりなら type: end にしてください")
+                add(
+                    step.id,
+                    "bad_task",
+                    "作業（task）の次の手順（next）がありません。終わりなら type: end にしてください",
+                )
         elif step.next or step.branches:
             add(step.id, "bad_end", "終了（end）の手順に次の手順があります")
     return issues
@@ -100,7 +108,11 @@ def _graph_issues(flow: Flow) -> list[FlowIssue]:
     if not flow.start:
         add(None, "missing_start", "開始点（start）がありません")
     if len(flow.start) > 1:
-        add(None, "multiple_starts", f"開始点が{len(flow.start)}つあります（{', '.join(flow.start)}）。1つにしてください")
+        add(
+            None,
+            "multiple_starts",
+            f"開始点が{len(flow.start)}つあります（{', '.join(flow.start)}）。1つにしてください",
+        )
     incoming = {n for targets in graph.values() for n in targets}
     for step in flow.steps:
         if step.id not in flow.start and step.id not in incoming:
@@ -130,26 +142,36 @@ def _data_issues(flow: Flow) -> list[FlowIssue]:
     declared: set[str] = set()
     for item in flow.dataset:
         if item.item in declared:
-            issues.append(FlowIssue(flow.name, None, "duplicate_data", f"データ項目「{item.item}」が重複しています"))
+            issues.append(
+                FlowIssue(flow.name, None, "duplicate_data", f"データ項目「{item.item}」が重複しています")
+            )
         declared.add(item.item)
         if item.type == "enum" and not item.values:
             issues.append(
-                FlowIssue(flow.name, None, "enum_values", f"選択肢型の項目「{item.item}」に values がありません")
+                FlowIssue(
+                    flow.name, None, "enum_values", f"選択肢型の項目「{item.item}」に values がありません"
+                )
             )
     listed = {s.url for s in flow.sources}
     for step in flow.steps:
         for name in [*step.inputs, *step.outputs]:
             if name not in declared:
                 issues.append(
-                    FlowIssue(flow.name, step.id, "undeclared_data", f"データ項目「{name}」が dataset にありません")
+                    FlowIssue(
+                        flow.name, step.id, "undeclared_data", f"データ項目「{name}」が dataset にありません"
+                    )
                 )
         for url in step.sources:
             if url not in listed:
-                issues.append(FlowIssue(flow.name, step.id, "unknown_source", f"出典 {url} が sources にありません"))
-    for part in [*flow.masters, *flow.notes]:
-        for url in part.sources:
+                issues.append(
+                    FlowIssue(flow.name, step.id, "unknown_source", f"出典 {url} が sources にありません")
+                )
+    for cited in [*(m.sources for m in flow.masters), *(n.sources for n in flow.notes)]:
+        for url in cited:
             if url not in listed:
-                issues.append(FlowIssue(flow.name, None, "unknown_source", f"出典 {url} が sources にありません"))
+                issues.append(
+                    FlowIssue(flow.name, None, "unknown_source", f"出典 {url} が sources にありません")
+                )
     for url in flow.overview_sources:
         if url not in listed:
             issues.append(FlowIssue(flow.name, None, "unknown_source", f"出典 {url} が sources にありません"))

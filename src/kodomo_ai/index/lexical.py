@@ -47,8 +47,9 @@ def year_aliases(text: str) -> list[str]:
         out.append(f"{_ERAS[era] + number}年")
     for year in _SEIREKI.findall(text):
         western = int(year)
-        era, base = next((e, b) for e, b in _ERAS.items() if western > b)
-        out.append(f"{era}{western - base}年")
+        era = next(((e, b) for e, b in _ERAS.items() if western > b), None)
+        if era is not None:  # years before 昭和 have no alias here
+            out.append(f"{era[0]}{western - era[1]}年")
     return out
 
 

@@ -22,12 +22,15 @@ class ContactBook:
         return self._contacts[key]
 
     def __contains__(self, key: object) -> bool:
+        """True when the book has a contact called `key`."""
         return key in self._contacts
 
     def __iter__(self) -> Iterator[str]:
+        """Iterate over the keys in file order."""
         return iter(self._contacts)
 
     def __len__(self) -> int:
+        """Number of contacts."""
         return len(self._contacts)
 
     def pick(self, keys: list[str]) -> list[Contact]:

@@ -20,8 +20,9 @@ _LONG_MARK = re.compile(r"([ぁ-ゖ])ー+")
 _SPACES = re.compile(r"\s+")
 _REPEATS = re.compile(r"([!?！？。、…~〜w])\1+|(っ)っ+")
 _KANJI_DIGITS = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_KANJI_NUMBER = re.compile(r"([一二三四五六七八九十]{1,4})(?=度|分|か月|ヶ月|カ月|か月|週|日|回|歳|錠)")
+_KANJI_NUMBER = re.compile(r"([一二三四五六七八九十]{1,4})(?=度|分|か月|ヶ月|カ月|週|日|回|歳|錠)")
 _MONTH_COUNTER = re.compile(r"(\d)(?:ヶ|ケ|ヵ|カ|箇|け|ゖ|ゕ)月")
+_MINUTES = re.compile(r"(\d)(?:ふん|ぷん)")
 
 
 def katakana_to_hiragana(text: str) -> str:
@@ -53,4 +54,5 @@ def normalise(text: str) -> str:
     text = _MONTH_COUNTER.sub(r"\1か月", text)
     text = _KANJI_NUMBER.sub(lambda m: str(_kanji_to_int(m.group(1))), text)
     text = fold(text)
+    text = _MINUTES.sub(r"\1分", text)
     return _REPEATS.sub(lambda m: m.group(1) or m.group(2), text)

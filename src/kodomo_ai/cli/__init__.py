@@ -11,7 +11,17 @@ COMMANDS: dict[str, str] = {
     "ingest": "kodomo_ai.cli.index_cmds:ingest",
     "search": "kodomo_ai.cli.index_cmds:search",
     "stats": "kodomo_ai.cli.index_cmds:stats",
-    "chat": "kodomo_ai.cli.index_cmds:chat",
+    "chat": "kodomo_ai.cli.ask_cmd:chat",
+    "ask": "kodomo_ai.cli.ask_cmd:ask",
+    "eval": "kodomo_ai.cli.eval_cmd:eval_group",
+    "flows": "kodomo_ai.cli.flows_cmd:flows",
+    "draft": "kodomo_ai.cli.draft_cmd:draft",
+    "train": "kodomo_ai.cli.draft_cmd:train",
+    "calc": "kodomo_ai.cli.calc_cmd:calc",
+    "serve": "kodomo_ai.cli.serve_cmd:serve",
+    "ui": "kodomo_ai.cli.serve_cmd:ui",
+    "keys": "kodomo_ai.cli.serve_cmd:keys",
+    "audit": "kodomo_ai.cli.serve_cmd:audit",
 }
 
 

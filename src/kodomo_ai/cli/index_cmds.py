@@ -110,31 +110,3 @@ def stats(data_dir: Path | None) -> None:
     click.echo(f"embedding model: {kb.catalog.get_info('embedding_model')}")
     for doc_type, count in sorted(by_type.items()):
         click.echo(f"  {doc_type}: {count}")
-
-
-@click.command()
-@click.option("--audience", type=click.Choice(["parent", "caseworker", "trainer"]), default="parent")
-@click.option("--engine", default=None, envvar="KODOMO_ENGINE", help="Answer engine (default extractive).")
-@data_dir_option
-def chat(audience: str, engine: str | None, data_dir: Path | None) -> None:
-    """Interactive consultation in the terminal (empty line or Ctrl-D to quit)."""
-    from kodomo_ai.consult import Consultant
-
-    consultant = Consultant.from_settings(_settings(data_dir), engine=engine)
-    history: list[dict[str, str]] = []
-    click.echo("kodomo-ai 相談（空行で終了）")
-    while True:
-        try:
-            question = input("\n質問> ").strip()
-        except EOFError:
-            break
-        if not question:
-            break
-        answer = consultant.ask(question, audience=audience, history=history)
-        click.echo(f"\n[{answer.mode}] {answer.answer}")
-        if answer.escalation:
-            for contact in answer.escalation.contacts:
-                click.echo(f"  ☎ {contact.name}: {contact.number}")
-        for n, cite in enumerate(answer.citations, 1):
-            click.echo(f"  [{n}] {cite.title}（{cite.source}）")
-        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]

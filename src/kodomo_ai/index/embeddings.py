@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,9 @@ class SentenceTransformerEmbedder(Embedder):
         self._prompts = set(getattr(self.model, "prompts", {}) or {})
         # torch inference is not safe to interleave from many API threads on 2 cores; serialise it.
         self._lock = threading.Lock()
+        # Questions and answer sentences repeat across requests; encoding them again is the slow part.
+        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self.cache_size = 50_000
 
     @property
     def dimension(self) -> int:
@@ -48,20 +52,29 @@ class SentenceTransformerEmbedder(Embedder):
         return int(dim) if dim else 0
 
     def embed_batch(self, texts: list[str], *, kind: str = "passage") -> np.ndarray:
-        """Encode texts, normalised, with the model's prompt for `kind`."""
+        """Encode texts, normalised, with the model's prompt for `kind` (recent results are cached)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         prompt = kind if kind in self._prompts else None
         with self._lock:
-            vectors = self.model.encode(
-                texts,
-                prompt_name=prompt,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        return np.asarray(vectors, dtype=np.float32)
+            missing = list(dict.fromkeys(t for t in texts if (kind, t) not in self._cache))
+            if missing:
+                vectors = self.model.encode(
+                    missing,
+                    prompt_name=prompt,
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+                for text, vector in zip(missing, np.asarray(vectors, dtype=np.float32), strict=True):
+                    self._cache[(kind, text)] = vector
+            out = np.stack([self._cache[(kind, t)] for t in texts])
+            for text in texts:
+                self._cache.move_to_end((kind, text))
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return out
 
 
 def resolve_model_path(model: str, models_dir: Path) -> str:
@@ -90,5 +103,6 @@ def load_embedder(model: str, models_dir: Path) -> SentenceTransformerEmbedder:
             import transformers
 
             transformers.logging.set_verbosity_error()
+            transformers.logging.disable_progress_bar()
             _CACHE[path] = SentenceTransformerEmbedder(path)
         return _CACHE[path]

@@ -27,6 +27,17 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
 
 
+def _split_keeping_lines(text: str) -> list[str]:
+    """Sentences that end a line keep a trailing newline, so joined chunks keep lists and tables intact."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        pieces = split_sentences(line)
+        out.extend(pieces[:-1])
+        if pieces:
+            out.append(pieces[-1] + "\n")
+    return out
+
+
 def _sections(text: str) -> list[_Section]:
     path: list[str] = []
     sections = [_Section(path=[])]
@@ -76,9 +87,9 @@ def chunk_document(doc: Document, *, target: int = 400, limit: int = 500) -> lis
         path = section.path[1:] if section.path and section.path[0] == doc.title else section.path
         heading = " > ".join(path)
         body = "\n".join(section.lines).strip()
-        sentences = split_sentences(body)
+        sentences = _split_keeping_lines(body)
         for group in _pack(sentences, target, limit):
-            text = "\n".join(group) if any(s.startswith("|") for s in group) else "".join(group)
+            text = "".join(group).strip()
             position = len(chunks)
             chunks.append(
                 Chunk(

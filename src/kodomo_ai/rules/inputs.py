@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -71,11 +73,18 @@ class ParentSituation(StrictInput):
     def _check_details(self) -> ParentSituation:
         if self.reason in HOURS_REASONS and self.hours_per_month is None:
             if self.days_per_week is None or self.hours_per_day is None:
-                raise ValueError("hours_per_month（または days_per_week と hours_per_day）が必要です")
-        if self.reason == "illness" and self.severity not in (None, "hospitalized", "bedridden", "outpatient"):
-            raise ValueError("疾病の severity は hospitalized / bedridden / outpatient のいずれかです")
+                raise ValueError(
+                    "hours_per_month: 月の時間数（または days_per_week と hours_per_day）が必要です"
+                )
+        if self.reason == "illness" and self.severity not in (
+            None,
+            "hospitalized",
+            "bedridden",
+            "outpatient",
+        ):
+            raise ValueError("severity: 疾病の程度は hospitalized / bedridden / outpatient のいずれかです")
         if self.reason == "disability" and self.severity not in (None, "severe", "moderate"):
-            raise ValueError("障害の severity は severe / moderate のいずれかです")
+            raise ValueError("severity: 障害の程度は severe / moderate のいずれかです")
         return self
 
     def monthly_hours(self, weeks_per_month: float) -> float | None:
@@ -100,6 +109,10 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return out or "input"
 
 
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _reason_text(error: dict[str, Any]) -> str:
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
@@ -112,9 +125,15 @@ def _reason_text(error: dict[str, Any]) -> str:
     if kind == "literal_error":
         return f"次のいずれかを指定してください: {ctx.get('expected', '')}（指定値: {error.get('input')!r}）"
     if kind in {"greater_than_equal", "greater_than"}:
-        return f"{ctx.get('ge', ctx.get('gt'))}以上の数を指定してください（指定値: {error.get('input')!r}）"
+        bound = _number(ctx.get("ge", ctx.get("gt")))
+        return f"{bound}{'以上の' if kind.endswith('equal') else 'より大きい'}数を指定してください（指定値: {error.get('input')!r}）"
     if kind in {"less_than_equal", "less_than"}:
-        return f"{ctx.get('le', ctx.get('lt'))}以下の数を指定してください（指定値: {error.get('input')!r}）"
+        bound = _number(ctx.get("le", ctx.get("lt")))
+        return f"{bound}{'以下' if kind.endswith('equal') else '未満'}の数を指定してください（指定値: {error.get('input')!r}）"
+    if kind == "too_short":
+        return f"{ctx.get('min_length')}件以上必要です"
+    if kind == "too_long":
+        return f"{ctx.get('max_length')}件以下にしてください"
     if kind.startswith(("int_", "float_")):
         return f"数を指定してください（指定値: {error.get('input')!r}）"
     if kind.startswith("bool"):
@@ -124,18 +143,29 @@ def _reason_text(error: dict[str, Any]) -> str:
     return str(error.get("msg", kind))
 
 
-def input_error(exc: ValidationError, prefix: str = "") -> InputError:
-    """Return an InputError naming the first invalid field of a pydantic ValidationError."""
-    first = exc.errors()[0]
-    path = field_path(tuple(first.get("loc", ())))
+_NAMED = re.compile(r"^([a-z_]+): (.+)$", re.S)
+
+
+def _to_input_error(error: Any, prefix: str = "") -> InputError:
+    path = field_path(tuple(error.get("loc", ())))
+    reason = _reason_text(dict(error))
+    named = _NAMED.match(reason)
+    if named:  # a model-level check names its field as "field: reason"
+        path = named.group(1) if path == "input" else f"{path}.{named.group(1)}"
+        reason = named.group(2)
     if prefix:
         path = f"{prefix}.{path}" if path != "input" else prefix
-    return InputError(path, _reason_text(dict(first)))
+    return InputError(path, reason)
+
+
+def input_error(exc: ValidationError, prefix: str = "") -> InputError:
+    """Return an InputError naming the first invalid field of a pydantic ValidationError."""
+    return _to_input_error(exc.errors()[0], prefix)
 
 
 def all_input_errors(exc: ValidationError) -> list[InputError]:
     """Return one InputError per invalid field."""
-    return [InputError(field_path(tuple(e.get("loc", ()))), _reason_text(dict(e))) for e in exc.errors()]
+    return [_to_input_error(e) for e in exc.errors()]
 
 
 def parse_input(model: type[Model], data: Any) -> Model:
@@ -148,3 +178,25 @@ def parse_input(model: type[Model], data: Any) -> Model:
         return model.model_validate(data)
     except ValidationError as exc:
         raise input_error(exc) from None
+
+
+class Sibling(StrictInput):
+    """Another child of the household, for counting 第2子/第3子 (birth date, or age in years)."""
+
+    birth_date: date | None = None
+    age: int | None = Field(default=None, ge=0, le=60)
+    attends_facility: bool = False  # uses a 保育所・幼稚園・認定こども園 etc. at the same time
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _need_age(self) -> Sibling:
+        if self.birth_date is None and self.age is None:
+            raise ValueError("birth_date: birth_date か age のどちらかが必要です")
+        return self
+
+    def age_in_days(self, on: date) -> int:
+        """Return an age in days for ordering from the eldest (estimated mid-year when only the age is known)."""
+        if self.birth_date is not None:
+            return (on - self.birth_date).days
+        assert self.age is not None
+        return self.age * 365 + 182

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from kodomo_ai.errors import InputError
 
@@ -17,7 +17,13 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 _MUNICIPALITY_ID = re.compile(r"^[a-z][a-z0-9-]{1,40}$")
 
 
-class Source(BaseModel):
+class TableModel(BaseModel):
+    """Base of the table models: unknown keys are errors, so a YAML slip is caught on load."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Source(TableModel):
     """One public page a constant came from."""
 
     url: str
@@ -25,21 +31,21 @@ class Source(BaseModel):
     date: str
 
 
-class CitationRef(BaseModel):
+class CitationRef(TableModel):
     """A corpus document and `##` section that defines a rule."""
 
     doc_id: str
     heading: str = ""
 
 
-class HourBand(BaseModel):
+class HourBand(TableModel):
     """A points band: `points` from `min_hours` a month upwards."""
 
     min_hours: float
     points: int
 
 
-class CertificationConstants(BaseModel):
+class CertificationConstants(TableModel):
     """National constants for 教育・保育給付認定."""
 
     effective_from: date
@@ -50,7 +56,7 @@ class CertificationConstants(BaseModel):
     education_hours_per_day: int
 
 
-class FreeChildcareConstants(BaseModel):
+class FreeChildcareConstants(TableModel):
     """National caps of 無償化 and 施設等利用給付 (yen a month)."""
 
     effective_from: date
@@ -59,7 +65,7 @@ class FreeChildcareConstants(BaseModel):
     kindergarten_free_from_age3: bool
 
 
-class FukushokuhiConstants(BaseModel):
+class FukushokuhiConstants(TableModel):
     """National 副食費 exemption lines."""
 
     effective_from: date
@@ -68,14 +74,14 @@ class FukushokuhiConstants(BaseModel):
     third_child_count_until: dict[str, Literal["preschool", "grade3"]]
 
 
-class NationalBracket(BaseModel):
+class NationalBracket(TableModel):
     """A national 階層 of 所得割額 (below = exclusive upper bound; None = no bound)."""
 
     level: str
     below: int | None
 
 
-class HoikuryoConstants(BaseModel):
+class HoikuryoConstants(TableModel):
     """National rules for 保育料 of 0-2 year olds."""
 
     effective_from: date
@@ -87,7 +93,7 @@ class HoikuryoConstants(BaseModel):
     single_parent_line: int
 
 
-class AllowanceAmounts(BaseModel):
+class AllowanceAmounts(TableModel):
     """Monthly 児童手当 amounts of one regime by age stage and birth order."""
 
     under3: dict[str, int]
@@ -96,7 +102,7 @@ class AllowanceAmounts(BaseModel):
     special: int | None
 
 
-class AllowanceRegime(BaseModel):
+class AllowanceRegime(TableModel):
     """One version of the 児童手当 rules with its effective dates."""
 
     id: str
@@ -112,7 +118,7 @@ class AllowanceRegime(BaseModel):
     months_per_payment: int
 
 
-class ChildAllowanceConstants(BaseModel):
+class ChildAllowanceConstants(TableModel):
     """National 児童手当 rules over time."""
 
     grace_days: int
@@ -125,10 +131,12 @@ class ChildAllowanceConstants(BaseModel):
                 regime.effective_to is None or month_start <= regime.effective_to
             ):
                 return regime
-        raise InputError("as_of", f"{month_start.isoformat()} は児童手当の計算対象の期間外です（2012年4月以降）")
+        raise InputError(
+            "as_of", f"{month_start.isoformat()} は児童手当の計算対象の期間外です（2012年4月以降）"
+        )
 
 
-class NationalTables(BaseModel):
+class NationalTables(TableModel):
     """Every national constant the rules use."""
 
     sources: dict[str, Source]
@@ -140,14 +148,14 @@ class NationalTables(BaseModel):
     citations: dict[str, CitationRef]
 
 
-class ReasonRule(BaseModel):
+class ReasonRule(TableModel):
     """How a municipality sets 保育必要量 for one reason."""
 
     need: Literal["standard", "short", "by_hours"]
     period: str
 
 
-class MunicipalCertification(BaseModel):
+class MunicipalCertification(TableModel):
     """A municipality's certification settings."""
 
     work_hours_lower_limit: int = Field(ge=48, le=64)
@@ -157,7 +165,7 @@ class MunicipalCertification(BaseModel):
     hours_based_reasons_min_hours: int
 
 
-class Adjustment(BaseModel):
+class Adjustment(TableModel):
     """One 調整指数 item."""
 
     key: str
@@ -165,14 +173,14 @@ class Adjustment(BaseModel):
     points: int
 
 
-class TieBreaker(BaseModel):
+class TieBreaker(TableModel):
     """One tie-break criterion, applied in list order."""
 
     key: Literal["basic_total", "single_parent", "sibling_enrolled", "income_tax", "lottery"]
     label: str
 
 
-class BasicPoints(BaseModel):
+class BasicPoints(TableModel):
     """基本指数 per parent situation."""
 
     work: list[HourBand]
@@ -189,7 +197,7 @@ class BasicPoints(BaseModel):
     home: int
 
 
-class MunicipalAllocation(BaseModel):
+class MunicipalAllocation(TableModel):
     """A municipality's 利用調整 tables."""
 
     basic_points: BasicPoints
@@ -201,7 +209,7 @@ class MunicipalAllocation(BaseModel):
         return next((item for item in self.adjustments if item.key == key), None)
 
 
-class FeeRow(BaseModel):
+class FeeRow(TableModel):
     """One row of the 0-2 fee table."""
 
     level: str
@@ -212,14 +220,14 @@ class FeeRow(BaseModel):
     short: int
 
 
-class LocalTopup(BaseModel):
+class LocalTopup(TableModel):
     """A municipality's own relief on top of the national rules."""
 
-    key: Literal["third_child_free"]
+    key: Literal["third_child_free", "second_child_fukushokuhi_free"]
     label: str
 
 
-class MunicipalFees(BaseModel):
+class MunicipalFees(TableModel):
     """A municipality's 保育料 tables."""
 
     basis: str
@@ -232,14 +240,14 @@ class MunicipalFees(BaseModel):
         return any(item.key == key for item in self.local_topups)
 
 
-class DocumentMeta(BaseModel):
+class DocumentMeta(TableModel):
     """A generated municipal corpus document."""
 
     doc_id: str
     title: str
 
 
-class MunicipalTables(BaseModel):
+class MunicipalTables(TableModel):
     """Every table of one municipality."""
 
     municipality: str

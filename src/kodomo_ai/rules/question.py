@@ -1,0 +1,285 @@
+"""Read the facts a rule needs out of a colloquial Japanese question (ages, hours, facility, household).
+
+Only plain patterns are read; anything unclear is left out so the caller asks for it instead of
+guessing. Kanji numerals next to a counter (三人, 週四日, 月八十時間, 第三子) become digits first.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+_KANJI_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
+_COUNTERS = r"(?:人|歳|才|時間|日|か月|ヶ月|カ月|ケ月|箇月|円|万|点|号|子|週|回|児)"
+_KANJI_NUMBER = re.compile(
+    rf"(?<![〇一二三四五六七八九十百千])([〇零一二三四五六七八九十百千]+)(?={_COUNTERS})"
+)
+_WORD_NUMBERS = {"ひとり": "1人", "ふたり": "2人", "さんにん": "3人", "よにん": "4人"}
+
+
+def kanji_to_int(text: str) -> int:
+    """Convert a kanji numeral such as 三, 十五, 百二十 or 二〇 to an int."""
+    if all(ch in _KANJI_DIGITS for ch in text):
+        return int("".join(str(_KANJI_DIGITS[ch]) for ch in text))
+    total, current = 0, 0
+    for ch in text:
+        if ch in _KANJI_DIGITS:
+            current = _KANJI_DIGITS[ch]
+        else:
+            total += (current or 1) * _KANJI_UNITS[ch]
+            current = 0
+    return total + current
+
+
+def normalise(question: str) -> str:
+    """NFKC-normalise, turn counted kanji numerals and ふたり etc. into digits, drop spaces."""
+    text = unicodedata.normalize("NFKC", question)
+    text = text.replace("一人親", "ひとり親").replace("一人っ子", "ひとりっ子")
+    text = _KANJI_NUMBER.sub(lambda m: str(kanji_to_int(m.group(1))), text)
+    for word, digits in _WORD_NUMBERS.items():
+        text = re.sub(rf"{word}(?!親|っ子|で|ぼっち)", digits, text)
+    text = text.replace("〜", "~").replace("、", "、")
+    return re.sub(r"\s+", "", text)
+
+
+@dataclass
+class ChildFact:
+    """One child read from the question."""
+
+    age: int
+    label: str
+    supported: bool = True
+    approximate: bool = False  # the age stands for a school stage (高校生 → 16)
+    class_band: str | None = None  # 3to5 / under3 when a class (年少, 3歳児クラス) was named
+
+
+@dataclass
+class ParentFact:
+    """One parent's situation read from the question."""
+
+    reason: str
+    hours_per_month: float | None = None
+    severity: str | None = None
+    basis: str = ""
+    assumed: bool = False
+
+
+@dataclass
+class QuestionFacts:
+    """Everything read from one question."""
+
+    text: str
+    children: list[ChildFact] = field(default_factory=list)
+    child_count: int | None = None
+    turning: tuple[int, int] | None = None  # (age, months from now)
+    parents: list[ParentFact] = field(default_factory=list)
+    both_parents_same: bool = False
+    single_parent: bool = False
+    facility: str | None = None
+    tax_exempt: bool | None = None
+    azukari_days: int | None = None
+    amount_yen: int | None = None
+    adjustments: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+_AGE = re.compile(
+    r"(\d{1,2})(?:歳|才)(?!児|まで|以上|未満|以下|から|到達|の年度|年度|になった後|に達|の誕生日)"
+)
+_CLASS = re.compile(r"(\d)歳児(?:クラス)?")
+_INFANT = re.compile(
+    r"生後\d+(?:か月|ヶ月|カ月|ケ月)|\d+(?:か月|ヶ月|カ月|ケ月)の(?:子|赤ちゃん|娘|息子|男の子|女の子)|赤ちゃん|新生児|乳児"
+)
+_TURNING = re.compile(r"(来月|今月|再来月|もうすぐ|近々)(\d)(?:歳|才)")
+_STAGES = [
+    ("大学生", 20, "大学生"),
+    ("専門学校生", 19, "専門学校生"),
+    ("高校生", 16, "高校生"),
+    ("中学生", 13, "中学生"),
+    ("小学生", 9, "小学生"),
+    ("年長", 5, "年長"),
+    ("年中", 4, "年中"),
+    ("年少", 3, "年少"),
+]
+_COUNT_PATTERNS = [
+    re.compile(r"子(?:ども|供|どもたち)?(?:が|は|も)?(\d+)人"),
+    re.compile(r"(\d+)人の(?:子|こども|子ども|子供)"),
+    re.compile(r"(\d+)人(?:きょうだい|兄弟|姉妹|兄妹|姉弟)"),
+    re.compile(r"(\d+)児の(?:母|父|ママ|パパ|親)"),
+    re.compile(r"第(\d+)子"),
+    re.compile(r"(\d+)人目"),
+    re.compile(r"の(\d+)人(?:です|います|いる|で|の)"),
+]
+_MONTHLY = re.compile(r"月(?:に)?(\d+(?:\.\d+)?)時間")
+_WEEKLY_HOURS = re.compile(r"週(?:に)?(\d+(?:\.\d+)?)時間")
+_WEEK_DAYS = re.compile(r"週(?:に)?(\d)日")
+_DAY_HOURS = re.compile(r"(?:1日|一日|日)(?:に)?(\d+(?:\.\d+)?)時間")
+_FULLTIME = re.compile(r"フルタイム|正社員")
+_REASONS = [
+    (re.compile(r"求職|就活|仕事を探|職探し"), "job_seeking", None),
+    (re.compile(r"妊娠|出産予定|産休|臨月"), "pregnancy", None),
+    (re.compile(r"育休(?!明け|から)|育児休業中|育児休暇中"), "parental_leave", None),
+    (re.compile(r"入院"), "illness", "hospitalized"),
+    (re.compile(r"通院|療養"), "illness", "outpatient"),
+    (re.compile(r"専業主婦|専業主夫|家にいる|家で見られる|働いていない|無職"), "home", None),
+]
+_FACILITIES = [
+    (re.compile(r"一時預かり"), "temporary_care"),
+    (re.compile(r"病児保育|病後児保育"), "sick_child_care"),
+    (re.compile(r"ファミサポ|ファミリー・?サポート"), "family_support"),
+    (re.compile(r"認可外|無認可|ベビーシッター|企業内保育|事業所内の保育"), "unlicensed"),
+    (
+        re.compile(r"(?:新制度に)?(?:未移行|移行していない)(?:の)?幼稚園|私立幼稚園\(未移行\)"),
+        "kindergarten_unconverted",
+    ),
+    (re.compile(r"小規模"), "small_scale"),
+    (re.compile(r"こども園|子ども園"), "kodomoen_hoiku"),
+    (re.compile(r"幼稚園"), "kindergarten"),
+    (re.compile(r"保育園|保育所|認可保育"), "nursery"),
+]
+_ADJUSTMENTS = [
+    (re.compile(r"育休明け|育休から(?:復帰|復職)|復職"), "return_from_leave"),
+    (
+        re.compile(r"(?:上の子|兄|姉|お兄ちゃん|お姉ちゃん)(?:が|も)?.{0,8}(?:在園|通って|通園)"),
+        "sibling_enrolled",
+    ),
+    (
+        re.compile(
+            r"(?:祖父母|おじいちゃん|おばあちゃん|義父|義母|実家).{0,10}同居|同居.{0,10}(?:祖父母|おじいちゃん|おばあちゃん)"
+        ),
+        "grandparent_can_care",
+    ),
+    (re.compile(r"認可外に(?:預けて|預け)"), "unlicensed_paid"),
+    (re.compile(r"保育士として|保育士で働"), "nursery_worker"),
+    (re.compile(r"小規模.{0,10}卒園"), "small_scale_graduate"),
+]
+_SINGLE = re.compile(r"ひとり親|シングル(?:マザー|ファザー)?|母子家庭|父子家庭|離婚して")
+_BOTH = re.compile(r"夫婦(?:とも|共|ともに|で)|共働き|共稼ぎ|(?:2人|両親|両方)とも")
+_AMOUNT_MAN = re.compile(r"(\d+(?:\.\d+)?)万(?:(\d)千)?円")
+_AMOUNT_YEN = re.compile(r"(\d{1,3}(?:,\d{3})+|\d{3,7})円")
+
+
+def _children(text: str, facts: QuestionFacts) -> None:
+    turning = _TURNING.search(text)
+    if turning:
+        months = {"今月": 0, "来月": 1, "再来月": 2}.get(turning.group(1), 1)
+        facts.turning = (int(turning.group(2)), months)
+        facts.children.append(
+            ChildFact(age=max(int(turning.group(2)) - 1, 0), label=f"{turning.group(0)}になる子")
+        )
+    consumed = {m.span() for m in _TURNING.finditer(text)}
+    for match in _AGE.finditer(text):
+        if any(start <= match.start() < end for start, end in consumed):
+            continue
+        age = int(match.group(1))
+        if age <= 40:
+            facts.children.append(ChildFact(age=age, label=f"{age}歳の子"))
+    for match in _CLASS.finditer(text):
+        age = int(match.group(1))
+        facts.children.append(
+            ChildFact(age=age, label=f"{age}歳児クラスの子", class_band="3to5" if age >= 3 else "under3")
+        )
+    if _INFANT.search(text):
+        facts.children.append(ChildFact(age=0, label="0歳の子"))
+    for word, age, label in _STAGES:
+        for match in re.finditer(rf"{word}(?:が|も|は)?(\d)人", text):
+            for _ in range(int(match.group(1))):
+                facts.children.append(ChildFact(age=age, label=label, approximate=True))
+        plain = len(re.findall(word, text)) - len(re.findall(rf"{word}(?:が|も|は)?\d人", text))
+        for _ in range(max(plain, 0)):
+            band = "3to5" if word in ("年少", "年中", "年長") else None
+            facts.children.append(ChildFact(age=age, label=label, approximate=True, class_band=band))
+    if re.search(r"社会人|就職して(?:独立|自立)", text):
+        facts.children.append(
+            ChildFact(age=20, label="就職して自立した子", supported=False, approximate=True)
+        )
+    if "双子" in text and len(facts.children) == 1:
+        facts.children.append(ChildFact(age=facts.children[0].age, label=facts.children[0].label))
+    counts = [int(m.group(1)) for pattern in _COUNT_PATTERNS for m in pattern.finditer(text)]
+    if counts:
+        facts.child_count = max(counts)
+
+
+def _hours_mentions(text: str) -> list[tuple[int, ParentFact]]:
+    found: list[tuple[int, ParentFact]] = []
+    for match in _MONTHLY.finditer(text):
+        value = float(match.group(1))
+        found.append((match.start(), ParentFact("work", value, basis=f"月{value:g}時間")))
+    for match in _WEEKLY_HOURS.finditer(text):
+        value = float(match.group(1))
+        found.append((match.start(), ParentFact("work", value * 4, basis=f"週{value:g}時間×4週")))
+    days = list(_WEEK_DAYS.finditer(text))
+    day_hours = [m for m in _DAY_HOURS.finditer(text) if not _MONTHLY.match(text, max(m.start() - 1, 0))]
+    for day, hour in zip(days, day_hours, strict=False):
+        d, h = int(day.group(1)), float(hour.group(1))
+        found.append(
+            (min(day.start(), hour.start()), ParentFact("work", d * h * 4, basis=f"週{d}日×1日{h:g}時間×4週"))
+        )
+    for match in _FULLTIME.finditer(text):
+        found.append(
+            (
+                match.start(),
+                ParentFact(
+                    "work", 160, basis="フルタイム（週5日×1日8時間×4週＝月160時間と仮定）", assumed=True
+                ),
+            )
+        )
+    return found
+
+
+def _parents(text: str, facts: QuestionFacts) -> None:
+    mentions = _hours_mentions(text)
+    for pattern, reason, severity in _REASONS:
+        for match in pattern.finditer(text):
+            mentions.append((match.start(), ParentFact(reason, severity=severity, basis=match.group(0))))
+    mentions.sort(key=lambda item: item[0])
+    facts.parents = [fact for _, fact in mentions][:2]
+    facts.both_parents_same = bool(_BOTH.search(text))
+    facts.single_parent = bool(_SINGLE.search(text))
+
+
+def _amount(text: str) -> int | None:
+    man = _AMOUNT_MAN.search(text)
+    if man:
+        value = float(man.group(1)) * 10000 + (int(man.group(2)) * 1000 if man.group(2) else 0)
+        return int(value)
+    plain = _AMOUNT_YEN.search(text)
+    return int(plain.group(1).replace(",", "")) if plain else None
+
+
+def read_question(question: str) -> QuestionFacts:
+    """Return the facts found in a question (normalised text included)."""
+    text = normalise(question)
+    facts = QuestionFacts(text=text)
+    _children(text, facts)
+    _parents(text, facts)
+    for pattern, facility in _FACILITIES:
+        if pattern.search(text):
+            facts.facility = facility
+            break
+    if re.search(r"非課税", text):
+        facts.tax_exempt = True
+    elif re.search(r"(?<!非)課税", text):
+        facts.tax_exempt = False
+    days = re.search(r"預かり保育.{0,12}?(?<!\d)(\d{1,2})日|(?<!\d)(\d{1,2})日.{0,8}預かり保育", text)
+    if days:
+        facts.azukari_days = int(days.group(1) or days.group(2))
+    facts.amount_yen = _amount(text)
+    for pattern, key in _ADJUSTMENTS:
+        if pattern.search(text):
+            facts.adjustments.append(key)
+    return facts

@@ -40,10 +40,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--questions", type=Path, default=ROOT / "evals" / "dev" / "questions.yaml")
     parser.add_argument("--engine", default="extractive")
+    parser.add_argument("--data-dir", type=Path, default=None, help="reuse an index folder (default: a fresh tmp one)")
     args = parser.parse_args()
     items = yaml.safe_load(args.questions.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
-        settings = get_settings().model_copy(update={"data_dir": Path(tmp), "models_path": ROOT / ".kodomo" / "models"})
+        data_dir = args.data_dir or Path(tmp)
+        settings = get_settings().model_copy(update={"data_dir": data_dir, "models_path": ROOT / ".kodomo" / "models"})
         ingest_paths(open_knowledge_base(settings), [ROOT / "corpus"])
         consultant = Consultant.from_settings(settings, engine=args.engine)
         consultant.ask("ウォームアップ")

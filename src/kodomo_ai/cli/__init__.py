@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "ui": "kodomo_ai.cli.serve_cmd:ui",
     "keys": "kodomo_ai.cli.serve_cmd:keys",
     "audit": "kodomo_ai.cli.serve_cmd:audit",
+    "revise": "kodomo_ai.cli.revise_cmd:revise",
 }
 
 

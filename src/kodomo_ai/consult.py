@@ -16,9 +16,11 @@ from kodomo_ai.engines.openai_compat import OpenAIEngine
 from kodomo_ai.engines.registry import get_engine
 from kodomo_ai.errors import EngineError, InputError
 from kodomo_ai.grounding import GroundingResult, check_grounding
+from kodomo_ai.index.lexical import index_terms, proper_nouns
 from kodomo_ai.ingest.chunking import split_sentences
 from kodomo_ai.ingest.normalise import normalise_text
 from kodomo_ai.retrieval import Filters, Retriever
+from kodomo_ai.rules.tables import load_municipality
 from kodomo_ai.rules.tools import RuleOutcome, apply_rules
 from kodomo_ai.safety.contacts import ContactBook, load_contacts
 from kodomo_ai.safety.pii import Masked, mask
@@ -33,6 +35,12 @@ MAX_QUESTION_CHARS = 2000
 _FOLLOW_UP = re.compile(
     r"^(それ|その|そちら|そっち|これ|この|あれ|じゃあ|では|なら|でも|だったら|ちなみに|あと|ほか|他)"
 )
+# Details only the local office knows: exact days, places, vacancies, cut-off scores, counts.
+_LOCAL_DETAIL = re.compile(
+    r"振込日|何日|やる日|日程|会場|空き|ボーダー|最低点|点数|待機児童|何月何日|正確に|受け付けて|今日|今月|何人|発送|電話番号|場所"
+)
+# A named facility: a specific name followed by its kind (さくら保育園, ひまわり幼稚園).
+_FACILITY_NAME = re.compile(r"[\u3040-\u30ff\u4e00-\u9fffA-Za-z]{2,8}(?:保育園|保育所|幼稚園|こども園)")
 # Questions about the old rules may use superseded documents without a warning.
 _ASKS_HISTORY = re.compile(r"旧|以前|前の制度|改正前|2024年9月|令和6年9月|昔")
 
@@ -42,7 +50,7 @@ class Thresholds:
     """Evidence needed to answer instead of abstaining (calibrated on evals/dev; see bench/answers.py)."""
 
     min_dense: float = 0.80  # best cosine similarity of the question to a chunk
-    min_overlap: float = 0.34  # share of the question's content words found in the best chunks
+    min_overlap: float = 0.30  # share of the question's content words found in the best chunks
 
 
 class Consultant:
@@ -59,6 +67,7 @@ class Consultant:
         self.fallback = ExtractiveEngine(embed=lambda texts, kind: embed(texts, kind=kind))
         self.engine = engine or self.fallback
         self.municipality = municipality
+        self.municipality_name = municipality_name(municipality) if municipality else ""
         self.k = k
         self.thresholds = thresholds or Thresholds()
         self._today = today
@@ -149,10 +158,28 @@ class Consultant:
         ]
         return current + [h for h in hits if h not in current]
 
+    def local_specifics(self, query: str) -> list[str]:
+        """Other municipalities or named facilities whose own details the question asks for.
+
+        「横浜市の今月の振込日」 or 「さくら保育園の空き」 need that office's current information. The index holds
+        national rules and one municipality's manual; a place mentioned there as an example does not make its
+        local details known, so the right answer is the local window.
+        """
+        if not _LOCAL_DETAIL.search(query):
+            return []
+        known = self.retriever.words().bm25.postings
+        facilities = [m.group(0) for m in _FACILITY_NAME.finditer(query)]
+        places = [
+            w for w, kind in proper_nouns(query) if kind == "地名" and w.endswith(("市", "区", "町", "村"))
+        ]
+        return [
+            *(f for f in dict.fromkeys(facilities) if not set(index_terms(f)) <= known.keys()),
+            *(p for p in dict.fromkeys(places) if p != self.municipality_name),
+        ]
+
     def evidence_strength(self, query: str, hits: list[Hit]) -> tuple[float, float]:
         """(best dense similarity, share of query words found in the top hits)."""
         from kodomo_ai.engines.extractive import _STOP
-        from kodomo_ai.index.lexical import index_terms
 
         dense = self.retriever.dense(query, 1, Filters(municipality=self.municipality))
         best = dense[0][1] if dense else 0.0
@@ -165,23 +192,28 @@ class Consultant:
     def _plan(self, p: _Prepared, *, audience: str, plain: bool, language: str) -> Answer | _Plan:
         """Rules and retrieval: either a finished answer (ask for input, abstain) or an engine request."""
         rule = apply_rules(p.standalone, today=self.today, municipality=self.municipality or "midori")
-        if rule is not None and rule.status == "needs_input":
-            # Ask for the one missing input rather than guess it.
-            return Answer(question=p.question, mode="answer", answer=rule.text, engine="rules",
-                          rule_results=[rule.model_dump(mode="json")], notes=["needs_input"])  # fmt: skip
+        asking = rule if rule is not None and rule.status == "needs_input" else None
+        if asking is not None:
+            rule = None  # answer the general rule from the documents, then ask for the missing input
         hits = self.retrieve(p.standalone, audience)
         rule_hits = self._rule_hits(rule, hits)
+        unknown = self.local_specifics(p.standalone)
+        if rule is None and unknown:
+            return self._abstain(p.question, hits, note=f"local specifics about {', '.join(unknown)}")
         best, overlap = self.evidence_strength(p.standalone, hits)
         if rule is None and (
             not hits or best < self.thresholds.min_dense or overlap < self.thresholds.min_overlap
         ):
-            return self._abstain(p.question, hits, best, overlap)
+            if asking is not None:
+                return Answer(question=p.question, mode="answer", answer=asking.text, engine="rules",
+                              rule_results=[asking.model_dump(mode="json")], notes=["needs_input"])  # fmt: skip
+            return self._abstain(p.question, hits, note=f"evidence: dense={best:.3f} overlap={overlap:.2f}")
         pool = hits + [h for h in rule_hits if h not in hits]
         request = EngineRequest(
             question=p.standalone, hits=pool, audience=audience, plain=plain, language=language,
             rule_text=rule.text if rule else "", rule_citations=[h.chunk_id for h in rule_hits],
         )  # fmt: skip
-        return _Plan(prepared=p, request=request, rule=rule)
+        return _Plan(prepared=p, request=request, rule=rule, asking=asking)
 
     def _answer(self, p: _Prepared, *, audience: str, plain: bool, language: str) -> Answer:
         plan = self._plan(p, audience=audience, plain=plain, language=language)
@@ -193,7 +225,10 @@ class Consultant:
     def _finish(
         self, plan: _Plan, text: str, cited: list[tuple[str, str]], engine_name: str, notes: list[str]
     ) -> Answer:
-        rule = plan.rule
+        rule = plan.rule or plan.asking
+        if plan.asking is not None:
+            text = f"{text}\n{plan.asking.text.replace('教えてください', '教えていただければ計算します')}"
+            notes = [*notes, "needs_input"]
         answer = Answer(
             question=plan.prepared.question, mode="answer", answer=plan.prepared.masked.unmask(text),
             citations=self._citations(cited, plan.request.hits), engine=engine_name,
@@ -263,7 +298,7 @@ class Consultant:
             )
         return out
 
-    def _abstain(self, question: str, hits: list[Hit], best: float, overlap: float) -> Answer:
+    def _abstain(self, question: str, hits: list[Hit], *, note: str) -> Answer:
         window = self.contacts.pick(["municipality"]) if "municipality" in self.contacts else []
         text = (
             "ご質問にお答えできる内容が、登録されている資料の中に見つかりませんでした。"
@@ -273,7 +308,7 @@ class Consultant:
         answer = Answer(
             question=question, mode="abstain", answer=text, engine="extractive",
             escalation=Escalation(reason="資料に根拠がないため", contacts=window) if window else None,
-            notes=[f"evidence: dense={best:.3f} overlap={overlap:.2f}"],
+            notes=[note],
         )  # fmt: skip
         answer.retrieved = hits
         return answer
@@ -335,6 +370,14 @@ class Consultant:
         yield {"type": "final", "answer": answer.model_dump(mode="json")}
 
 
+def municipality_name(municipality: str) -> str:
+    """The Japanese name of a configured municipality (みどり市 for "midori"), or "" when it has no tables."""
+    try:
+        return str(load_municipality(municipality).name)
+    except InputError:  # a municipality without rule tables still gets national answers
+        return ""
+
+
 @dataclass
 class _Prepared:
     question: str
@@ -347,3 +390,4 @@ class _Plan:
     prepared: _Prepared
     request: EngineRequest
     rule: RuleOutcome | None
+    asking: RuleOutcome | None = None  # a calculation that needs one more input from the user

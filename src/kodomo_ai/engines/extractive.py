@@ -106,15 +106,15 @@ class ExtractiveEngine(AnswerEngine):
         if not candidates:
             return []
         self._score(request.question, candidates)
-        budget = 260 if request.audience == "parent" else 520
-        limit = 3 if request.audience == "parent" else 5
+        budget = 330 if request.audience == "parent" else 600
+        limit = 4 if request.audience == "parent" else 6
         if request.rule_text:
             budget, limit = budget // 2, max(1, limit - 1)
         ranked = sorted(candidates, key=lambda c: -c.score)
         chosen: list[_Candidate] = []
         best = ranked[0].score
         for cand in ranked:
-            if len(chosen) >= limit or (chosen and cand.score < 0.6 * best):
+            if len(chosen) >= limit or (chosen and cand.score < 0.5 * best):
                 break
             if any(_similar(cand.text, c.text) for c in chosen):
                 continue

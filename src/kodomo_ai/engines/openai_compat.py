@@ -23,13 +23,13 @@ class OpenAIEngine(AnswerEngine):
     remote = True
 
     def __init__(self, *, base_url: str, model: str, api_key: str | None, timeout: float, prompts_dir: Path,
-                 client: Any = None) -> None:  # fmt: skip
+                 client: Any = None, max_tokens: int | None = None) -> None:  # fmt: skip
         from langchain_openai import ChatOpenAI
 
         self.prompt: Prompt = load_prompt(prompts_dir, "answer")
         self.client = client or ChatOpenAI(
             base_url=base_url, model=model, api_key=api_key or "not-needed",  # type: ignore[arg-type]
-            timeout=timeout, max_retries=0, temperature=0.1,
+            timeout=timeout, max_retries=0, temperature=0.1, max_tokens=max_tokens,
         )  # fmt: skip
         self.sent: list[list[dict[str, str]]] = []  # the last messages sent, for audits and tests
 

@@ -95,6 +95,18 @@ def tokenize(text: str) -> list[str]:
     return [w for w, pos in _Sudachi.get().words(text) if pos not in _DROP_POS and w.strip()]
 
 
+def proper_nouns(text: str) -> list[tuple[str, str]]:
+    """(surface, kind) of place, organisation and person names Sudachi finds in `text`."""
+    out = []
+    sudachi = _Sudachi.get()
+    with sudachi._lock:
+        for m in sudachi.tokenizer.tokenize(text[:_MAX_CHARS], sudachi.mode):
+            pos = m.part_of_speech()
+            if pos[0] == "名詞" and pos[1] == "固有名詞" and pos[2] in ("地名", "組織名", "一般"):
+                out.append((m.surface(), pos[2]))
+    return out
+
+
 def index_terms(text: str) -> list[str]:
     """Terms for the word index: synonyms folded, then tokenised, plus year aliases."""
     folded = apply_synonyms(text)

@@ -1,0 +1,52 @@
+"""Turning answers into stored, masked records: conversation turns and audit entries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kodomo_ai.api.auth import Principal
+from kodomo_ai.api.storage import AuditEntry, ConversationTurn, Storage, new_id
+from kodomo_ai.safety.pii import mask
+
+MAX_STORED_CHARS = 4000
+
+
+def masked(text: str) -> str:
+    """The text with personal data masked, cut to a stored size."""
+    return mask(text or "").text[:MAX_STORED_CHARS]
+
+
+def audit_entry(
+    principal: Principal, action: str, *, status: int = 200, input: str = "", output: str = "",
+    sources: list[Any] | None = None, engine: str = "", latency_ms: float = 0.0,
+) -> AuditEntry:  # fmt: skip
+    """An audit entry; input and output are masked here so nothing in clear reaches the log."""
+    return AuditEntry(
+        role=principal.role, key_id=principal.key_id, action=action, status=status, input=masked(input),
+        output=masked(output), sources=sources or [], engine=engine, latency_ms=latency_ms,
+    )  # fmt: skip
+
+
+def record_answer(
+    storage: Storage, principal: Principal, answer: dict[str, Any], *, audience: str,
+    conversation_id: str | None, action: str,
+) -> tuple[str, str]:  # fmt: skip
+    """Store the turn and its audit entry in one transaction; return (conversation_id, answer_id)."""
+    conversation = conversation_id or new_id()
+    answer_id = new_id()
+    citations = [
+        {k: c.get(k) for k in ("doc_id", "title", "source", "chunk_id")} for c in answer.get("citations", [])
+    ]
+    turn = ConversationTurn(
+        id=answer_id, conversation_id=conversation, role=principal.role, key_id=principal.key_id,
+        audience=audience, question=masked(answer.get("question", "")), answer=masked(answer.get("answer", "")),
+        mode=answer.get("mode", ""), citations=citations, engine=answer.get("engine", ""),
+        latency_ms=float(answer.get("latency_ms") or 0.0),
+    )  # fmt: skip
+    entry = audit_entry(
+        principal, action, input=answer.get("question", ""), output=answer.get("answer", ""),
+        sources=sorted({c["doc_id"] for c in citations if c.get("doc_id")}), engine=answer.get("engine", ""),
+        latency_ms=float(answer.get("latency_ms") or 0.0),
+    )  # fmt: skip
+    storage.record_turn(turn, entry)
+    return conversation, answer_id

@@ -1,0 +1,293 @@
+"""Request and response bodies of the API (the OpenAPI schema is generated from these)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_QUESTION_CHARS = 2000  # the same limit Consultant enforces
+# One Server-Sent Event as schema checkers see it: an event name and its data (JSON text).
+SSE_EVENT: dict[str, Any] = {
+    "type": "object",
+    "properties": {"event": {"type": "string"}, "data": {"type": "string"}, "id": {"type": "string"}},
+}
+AudienceName = Literal["parent", "caseworker", "trainer"]
+
+
+class Message(BaseModel):
+    """One earlier turn of the conversation."""
+
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=MAX_QUESTION_CHARS * 2)
+
+
+class ConsultRequest(BaseModel):
+    """A question to the consultation pipeline."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(
+        min_length=1, max_length=MAX_QUESTION_CHARS, examples=["出生届はいつまでに出せばいいですか"]
+    )
+    audience: AudienceName = "parent"
+    history: list[Message] = Field(default_factory=list, max_length=20)
+    plain: bool = Field(default=False, description="やさしい日本語で答える")
+    language: Literal["ja", "en"] = "ja"
+    stream: bool = Field(default=False, description="Server-Sent Events で返す（delta … final）")
+    conversation_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class CitationOut(BaseModel):
+    """A cited source with the quoted passage."""
+
+    doc_id: str
+    title: str
+    source: str
+    chunk_id: str
+    quote: str
+
+
+class PassageOut(BaseModel):
+    """The full text of a cited chunk (to show the quote in context)."""
+
+    chunk_id: str
+    doc_id: str
+    heading: str
+    text: str
+
+
+class ContactOut(BaseModel):
+    """A phone line to call."""
+
+    name: str
+    number: str
+    note: str = ""
+
+
+class EscalationOut(BaseModel):
+    """Why the question goes to people, and to whom."""
+
+    reason: str
+    contacts: list[ContactOut]
+
+
+class ConsultResponse(BaseModel):
+    """The answer (the `ask --json` contract) plus ids for feedback and the cited passages."""
+
+    id: str | None = None
+    question: str
+    mode: Literal["answer", "escalate", "abstain", "refuse"]
+    answer: str
+    citations: list[CitationOut] = Field(default_factory=list)
+    escalation: EscalationOut | None = None
+    engine: str
+    latency_ms: float
+    rule_results: list[dict[str, Any]] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    conversation_id: str
+    answer_id: str
+    passages: list[PassageOut] = Field(default_factory=list)
+
+
+class SearchRequest(BaseModel):
+    """A hybrid search over the indexed documents."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    k: int = Field(default=5, ge=1, le=50)
+    audience: AudienceName | None = None
+    doc_types: list[Literal["guidance", "manual", "flow", "faq", "notice", "training", "contacts"]] | None = (
+        None
+    )
+    municipality: str | None = Field(default=None, max_length=40)
+
+
+class HitOut(BaseModel):
+    """A search hit (the `search --json` contract)."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    source: str
+    heading: str
+    text: str
+    score: float
+
+
+class FeedbackRequest(BaseModel):
+    """Thumbs up or down on an answer, with an optional comment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answer_id: str = Field(min_length=1, max_length=64)
+    rating: Literal["up", "down"]
+    comment: str = Field(default="", max_length=1000)
+
+
+class FeedbackResponse(BaseModel):
+    """The stored feedback's id."""
+
+    id: str
+    answer_id: str
+    rating: str
+
+
+class Health(BaseModel):
+    """Liveness or readiness."""
+
+    status: str
+    checks: dict[str, str] = Field(default_factory=dict)
+
+
+class CalcRule(BaseModel):
+    """A calculator: its name, label and input JSON schema."""
+
+    name: str
+    label: str
+    description: str
+    input_schema: dict[str, Any]
+    example: dict[str, Any]
+
+
+class CalcResponse(BaseModel):
+    """A rule result with its explanation steps and citations."""
+
+    rule: str
+    result: dict[str, Any]
+    steps: list[str] = Field(default_factory=list)
+    citations: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class FlowSummary(BaseModel):
+    """A standard process: its name, title and number of steps."""
+
+    name: str
+    title: str
+    steps: int
+
+
+class FlowOut(BaseModel):
+    """A standard process as a Mermaid diagram, plain text and data."""
+
+    name: str
+    title: str
+    mermaid: str
+    text: str
+    flow: dict[str, Any]
+    issues: list[str] = Field(default_factory=list)
+
+
+class DocumentOut(BaseModel):
+    """An indexed document with its staleness."""
+
+    doc_id: str
+    title: str
+    doc_type: str = ""
+    publisher: str = ""
+    source: str = ""
+    published: str | None = None
+    effective_from: str | None = None
+    effective_to: str | None = None
+    municipality: str | None = None
+    audience: list[str] = Field(default_factory=list)
+    chunks: int = 0
+    ingested_at: str = ""
+    stale: bool = False
+    stale_reason: str = ""
+
+
+class IngestOut(BaseModel):
+    """What an upload did."""
+
+    added: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    errors: list[str]
+    chunks: int
+    seconds: float
+
+
+class RetireOut(BaseModel):
+    """A retired document."""
+
+    doc_id: str
+    retired: bool
+
+
+class EvalRunRequest(BaseModel):
+    """Which suites to run with which engine."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    suites: list[str] = Field(min_length=1, max_length=20)
+    engine: Literal["extractive", "openai", "llamacpp"] = "extractive"
+    workers: int = Field(default=2, ge=1, le=4)
+
+
+class EvalRunOut(BaseModel):
+    """An eval run's status; `summary` and `result` are filled when it is done."""
+
+    id: str
+    status: Literal["queued", "running", "done", "failed"]
+    suites: list[str]
+    engine: str
+    created_at: str
+    finished_at: str | None = None
+    summary: dict[str, Any] | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class SuiteOut(BaseModel):
+    """An evaluation suite available to run."""
+
+    name: str
+    description: str
+    criterion: str
+    cases: int
+    threshold: float
+
+
+class KeyCreate(BaseModel):
+    """A new API key for a role."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["caseworker", "trainer", "evaluator", "admin"]
+    name: str = Field(default="", max_length=200)
+
+
+class KeyOut(BaseModel):
+    """An API key (the secret only once, at creation)."""
+
+    id: str
+    role: str
+    name: str
+    created_at: str
+    revoked: bool = False
+    key: str | None = None
+
+
+class AuditOut(BaseModel):
+    """One audit log entry."""
+
+    id: int
+    at: str
+    role: str
+    key_id: str
+    action: str
+    status: int
+    input: str
+    output: str
+    sources: list[Any]
+    engine: str
+    latency_ms: float
+
+
+class WhoAmI(BaseModel):
+    """The caller's role."""
+
+    role: str
+    key_id: str | None = None

@@ -1,0 +1,162 @@
+"""A small HTTP client of the kodomo-ai API (the UI uses nothing else)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+DEFAULT_API_URL = "http://127.0.0.1:8000"
+
+
+class ApiError(Exception):
+    """An error answered by the API, with its Japanese message."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+def api_url() -> str:
+    """The API address from KODOMO_API_URL."""
+    return os.environ.get("KODOMO_API_URL", DEFAULT_API_URL).rstrip("/")
+
+
+class Client:
+    """Calls the API with an optional key (staff pages)."""
+
+    def __init__(
+        self, base_url: str | None = None, api_key: str | None = None, timeout: float = 120.0
+    ) -> None:
+        self.base_url = (base_url or api_url()).rstrip("/")
+        headers = {"X-API-Key": api_key} if api_key else {}
+        self.http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
+
+    def _check(self, response: httpx.Response) -> Any:
+        if response.status_code >= 400:
+            try:
+                error = response.json()["error"]
+            except (ValueError, KeyError, TypeError):
+                error = {"code": "http_error", "message": f"APIエラー（{response.status_code}）"}
+            raise ApiError(
+                response.status_code, error.get("code", ""), error.get("message", ""), error.get("field")
+            )
+        return response.json()
+
+    def get(self, path: str, **params: Any) -> Any:
+        """GET a JSON resource."""
+        return self._check(self.http.get(path, params={k: v for k, v in params.items() if v is not None}))
+
+    def post(self, path: str, body: Any) -> Any:
+        """POST JSON and return the JSON answer."""
+        return self._check(self.http.post(path, json=body))
+
+    def delete(self, path: str) -> Any:
+        """DELETE a resource."""
+        return self._check(self.http.delete(path))
+
+    # -- consultation -------------------------------------------------------------------------------
+    def consult(self, question: str, **options: Any) -> dict[str, Any]:
+        """Ask and wait for the whole answer."""
+        result: dict[str, Any] = self.post("/v1/consult", {"question": question, **options})
+        return result
+
+    def consult_stream(self, question: str, **options: Any) -> Iterator[dict[str, Any]]:
+        """Ask with streaming: yields {"type": "delta", "text"} … then {"type": "final", "answer"}."""
+        body = {"question": question, **options, "stream": True}
+        with self.http.stream("POST", "/v1/consult", json=body) as response:
+            if response.status_code >= 400:
+                response.read()
+                self._check(response)
+            event = ""
+            for line in response.iter_lines():
+                if line.startswith("event: "):
+                    event = line[7:].strip()
+                elif line.startswith("data: "):
+                    data = json.loads(line[6:])
+                    if event == "delta":
+                        yield {"type": "delta", "text": data["text"]}
+                    elif event == "final":
+                        yield {"type": "final", "answer": data}
+                    elif event == "error":
+                        raise ApiError(500, data["error"]["code"], data["error"]["message"])
+
+    def feedback(self, answer_id: str, rating: str, comment: str = "") -> Any:
+        """Thumbs up or down on an answer."""
+        return self.post("/v1/feedback", {"answer_id": answer_id, "rating": rating, "comment": comment})
+
+    def search(self, query: str, k: int = 5, **filters: Any) -> Any:
+        """Hybrid search."""
+        return self.post("/v1/search", {"query": query, "k": k, **filters})
+
+    # -- staff --------------------------------------------------------------------------------------
+    def whoami(self) -> dict[str, Any]:
+        """The role of the current key."""
+        result: dict[str, Any] = self.get("/v1/whoami")
+        return result
+
+    def rules(self) -> Any:
+        """The calculators with example inputs."""
+        return self.get("/v1/calc")
+
+    def calc(self, rule: str, data: dict[str, Any]) -> Any:
+        """Run a calculator."""
+        return self.post(f"/v1/calc/{rule}", data)
+
+    def flows(self) -> Any:
+        """The standard processes."""
+        return self.get("/v1/flows")
+
+    def flow(self, name: str) -> Any:
+        """One process with its Mermaid diagram."""
+        return self.get(f"/v1/flows/{name}")
+
+    def suites(self) -> Any:
+        """Evaluation suites."""
+        return self.get("/v1/evals/suites")
+
+    def start_run(self, suites: list[str], engine: str) -> Any:
+        """Start an eval run."""
+        return self.post("/v1/evals/runs", {"suites": suites, "engine": engine})
+
+    def runs(self) -> Any:
+        """Recent eval runs."""
+        return self.get("/v1/evals/runs")
+
+    def run(self, run_id: str) -> Any:
+        """One eval run."""
+        return self.get(f"/v1/evals/runs/{run_id}")
+
+    def compare(self, before: str, after: str) -> Any:
+        """Compare two eval runs."""
+        return self.get("/v1/evals/compare", before=before, after=after)
+
+    def documents(self, stale_only: bool = False) -> Any:
+        """Indexed documents with staleness."""
+        return self.get("/v1/documents", stale_only=stale_only)
+
+    def upload(self, name: str, content: bytes) -> Any:
+        """Upload and ingest a document."""
+        return self._check(self.http.post("/v1/documents", files={"file": (name, content)}))
+
+    def retire(self, doc_id: str) -> Any:
+        """Retire a document."""
+        return self.delete(f"/v1/documents/{doc_id}")
+
+    def keys(self) -> Any:
+        """API keys."""
+        return self.get("/v1/keys")
+
+    def create_key(self, role: str, name: str) -> Any:
+        """Create an API key."""
+        return self.post("/v1/keys", {"role": role, "name": name})
+
+    def audit(self, since: str | None = None, limit: int = 200) -> Any:
+        """Audit log entries."""
+        return self.get("/v1/audit", since=since, limit=limit)

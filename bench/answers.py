@@ -40,19 +40,25 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--questions", type=Path, default=ROOT / "evals" / "dev" / "questions.yaml")
     parser.add_argument("--engine", default="extractive")
-    parser.add_argument("--data-dir", type=Path, default=None, help="reuse an index folder (default: a fresh tmp one)")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="reuse an index folder (default: a fresh tmp one)"
+    )
     args = parser.parse_args()
     items = yaml.safe_load(args.questions.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp)
-        settings = get_settings().model_copy(update={"data_dir": data_dir, "models_path": ROOT / ".kodomo" / "models"})
+        settings = get_settings().model_copy(
+            update={"data_dir": data_dir, "models_path": ROOT / ".kodomo" / "models"}
+        )
         ingest_paths(open_knowledge_base(settings), [ROOT / "corpus"])
         consultant = Consultant.from_settings(settings, engine=args.engine)
         consultant.ask("ウォームアップ")
         rows = []
         for item in items:
             answer = consultant.ask(item["question"], audience=item.get("audience", "parent"))
-            hits = consultant.retrieve(consultant.rewrite(item["question"], []), item.get("audience", "parent"))
+            hits = consultant.retrieve(
+                consultant.rewrite(item["question"], []), item.get("audience", "parent")
+            )
             best, overlap = consultant.evidence_strength(item["question"], hits)
             docs = []
             for h in consultant.retriever.search(item["question"], k=10):
@@ -73,8 +79,12 @@ def main() -> None:
     summary = {
         "engine": args.engine,
         "questions": len(rows),
-        "answerable_facts_rate": round(sum(r["facts_ok"] and r["mode"] == "answer" for r in answerable) / len(answerable), 3),
-        "answerable_answered_rate": round(sum(r["mode"] == "answer" for r in answerable) / len(answerable), 3),
+        "answerable_facts_rate": round(
+            sum(r["facts_ok"] and r["mode"] == "answer" for r in answerable) / len(answerable), 3
+        ),
+        "answerable_answered_rate": round(
+            sum(r["mode"] == "answer" for r in answerable) / len(answerable), 3
+        ),
         "routed_mode_correct": f"{sum(r['mode'] == r['expect'] for r in routed)}/{len(routed)}",
         "abstain_correct": f"{sum(r['mode'] == 'abstain' for r in abstain)}/{len(abstain)}",
         "doc_recall@5": round(sum(bool(r["doc_hit@5"]) for r in with_docs) / len(with_docs), 3),
@@ -90,7 +100,9 @@ def main() -> None:
     print(json.dumps(summary, ensure_ascii=False, indent=1))
     for r in rows:
         if (r["expect"] != r["mode"]) or (r["expect"] == "answer" and not r["facts_ok"]):
-            print(f"MISS {r['id']} expect={r['expect']} mode={r['mode']} dense={r['dense']} overlap={r['overlap']} :: {r['answer'][:90]}")
+            print(
+                f"MISS {r['id']} expect={r['expect']} mode={r['mode']} dense={r['dense']} overlap={r['overlap']} :: {r['answer'][:90]}"
+            )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 from kodomo_ai.index.embeddings import DEFAULT_MODEL, load_embedder
 from kodomo_ai.index.knowledge_base import KnowledgeBase
 from kodomo_ai.index.lexical import BM25, char_bigrams, index_terms
@@ -94,15 +93,21 @@ def main() -> None:
         texts = [q for q, _ in questions]
         qvecs = embedder.embed_batch(texts, kind="query")
 
-        runs: dict[str, list[list[int]]] = {m: [] for m in ("bm25_sudachi", "bm25_bigram", "dense", "hybrid_rrf", "hybrid_zscore")}
+        runs: dict[str, list[list[int]]] = {
+            m: [] for m in ("bm25_sudachi", "bm25_bigram", "dense", "hybrid_rrf", "hybrid_zscore")
+        }
         for text, vec in zip(texts, qvecs, strict=True):
             lexical = [(chunk_ids[i], s) for i, s in words.bm25.top(index_terms(text), 40)]
             dense = kb.store.query(vec, 40)
             runs["bm25_sudachi"].append(dedupe_docs([c for c, _ in lexical], doc_of))
-            runs["bm25_bigram"].append(dedupe_docs([chunk_ids[i] for i, _ in bigram.top(char_bigrams(text), 40)], doc_of))
+            runs["bm25_bigram"].append(
+                dedupe_docs([chunk_ids[i] for i, _ in bigram.top(char_bigrams(text), 40)], doc_of)
+            )
             runs["dense"].append(dedupe_docs([c for c, _ in dense], doc_of))
             runs["hybrid_rrf"].append(dedupe_docs([c for c, _ in fuse(dense, lexical, method="rrf")], doc_of))
-            runs["hybrid_zscore"].append(dedupe_docs([c for c, _ in fuse(dense, lexical, method="zscore")], doc_of))
+            runs["hybrid_zscore"].append(
+                dedupe_docs([c for c, _ in fuse(dense, lexical, method="zscore")], doc_of)
+            )
         results = {name: metrics(r, gold) for name, r in runs.items()}
 
         latencies = []

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # service
     database_url: str | None = None
     api_url: str = "http://127.0.0.1:8000"
+    parent_rate_per_minute: int = 30
+    max_body_kb: int = 64
+    suites_dir: Path = PROJECT_ROOT / "evals" / "suites"
 
     @field_validator("openai_api_key")
     @classmethod

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from kodomo_ai.api.auth import Principal
 from kodomo_ai.api.deps import Caseworker, StateDep, require
 from kodomo_ai.api.records import audit_entry
+from kodomo_ai.errors import InputError
 
 router = APIRouter(tags=["drafting"])
 Trainer = Annotated[Principal, require("trainer")]
@@ -37,9 +38,12 @@ class TrainingRequest(BaseModel):
 
 
 def _engine(state: Any, name: str | None) -> Any:
-    from kodomo_ai.engines.registry import get_engine
+    from kodomo_ai.engines.registry import get_engine, names
 
     chosen = name or state.settings.engine
+    if chosen not in names():
+        # An unknown name is the caller's mistake (422), not an engine failure (502).
+        raise InputError("engine", f"エンジン「{chosen}」はありません。使えるもの: {', '.join(names())}")
     return None if chosen == "extractive" else get_engine(chosen, state.settings)
 
 

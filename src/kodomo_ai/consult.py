@@ -243,7 +243,7 @@ class Consultant:
         """Run the engine, check grounding, retry once, then fall back to extractive."""
         notes: list[str] = []
         engine = self.engine
-        rule_text = rule.text + " " + " ".join(rule.steps) if rule else ""
+        rule_text = _rule_evidence(rule)
         for attempt in range(attempts if engine is not self.fallback else 1):
             try:
                 draft = engine.generate(request)
@@ -344,30 +344,38 @@ class Consultant:
             answer = plan
             yield {"type": "delta", "text": answer.answer}
         elif self.engine is self.fallback:
-            text, cited, name, notes = self._generate(plan.request, plan.rule)
-            answer = self._finish(plan, text, cited, name, notes)
+            answer = self._finish(plan, *self._generate(plan.request, plan.rule))
             for sentence in split_sentences(answer.answer):
                 yield {"type": "delta", "text": sentence}
         else:
-            rule_text = plan.rule.text + " " + " ".join(plan.rule.steps) if plan.rule else ""
             pieces: list[str] = []
-            notes: list[str] = []
+            errors: list[str] = []
             try:
                 for piece in self.engine.stream(plan.request):
                     pieces.append(piece)
                     yield {"type": "delta", "text": piece}
             except EngineError as exc:
-                notes.append(f"engine_error: {exc}")
+                errors.append(f"engine_error: {exc}")
             draft = OpenAIEngine.draft("".join(pieces), plan.request)
-            if pieces and not notes and draft.cited and self._check(draft, plan.request, rule_text).ok:
-                answer = self._finish(plan, draft.text, draft.cited, self.engine.name, notes)
+            if (
+                pieces
+                and not errors
+                and draft.cited
+                and self._check(draft, plan.request, _rule_evidence(plan.rule)).ok
+            ):
+                answer = self._finish(plan, draft.text, draft.cited, self.engine.name, errors)
             else:
                 # The streamed draft was attempt one: regenerate once, then fall back.
                 text, cited, name, more = self._generate(plan.request, plan.rule, attempts=1)
-                answer = self._finish(plan, text, cited, name, [*notes, "stream_replaced", *more])
+                answer = self._finish(plan, text, cited, name, [*errors, "stream_replaced", *more])
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         self._audit(answer, audience)
         yield {"type": "final", "answer": answer.model_dump(mode="json")}
+
+
+def _rule_evidence(rule: RuleOutcome | None) -> str:
+    """A rule result's text and steps: numbers stated there count as grounded."""
+    return f"{rule.text} {' '.join(rule.steps)}" if rule else ""
 
 
 def municipality_name(municipality: str) -> str:

@@ -35,9 +35,11 @@ def _langchain_embeddings(embedder: Any) -> Any:
         """The project's embedder behind LangChain's Embeddings interface."""
 
         def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            """Embed texts (ragas compares generated questions with the asked one, so use query mode)."""
             return [list(map(float, v)) for v in embedder.embed_batch(list(texts), kind="query")]
 
         def embed_query(self, text: str) -> list[float]:
+            """Embed one question."""
             return [float(x) for x in embedder.embed_query(text)]
 
     return _LocalEmbeddings()

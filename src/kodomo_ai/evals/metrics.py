@@ -7,43 +7,15 @@ here on the same tokens because ragas' RougeScore needs the `rouge_score` packag
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Callable, Sequence
-from functools import lru_cache
+from collections.abc import Sequence
 from typing import Any
-
-_lock = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _tokenizer() -> Callable[[str], list[str]]:
-    """Return the project's word tokeniser, or a Sudachi mode C fallback until it exists."""
-    try:
-        from kodomo_ai.index.lexical import tokenize  # the lead's BM25 tokeniser
-
-        return tokenize
-    except ImportError:
-        pass
-    from sudachipy import Dictionary, SplitMode
-
-    tokenizer = Dictionary(dict="core").create()
-
-    def sudachi_tokens(text: str) -> list[str]:
-        words: list[str] = []
-        # Sudachi rejects very long input; answers are short but split at sentence ends to be safe.
-        for piece in text.replace("。", "。\n").splitlines():
-            if piece.strip():
-                with _lock:  # a Sudachi tokenizer object is not safe to share between threads
-                    morphemes = tokenizer.tokenize(piece, SplitMode.C)
-                words.extend(m.surface() for m in morphemes if m.surface().strip())
-        return words
-
-    return sudachi_tokens
 
 
 def tokens(text: str) -> list[str]:
-    """Split Japanese text into words (Sudachi)."""
-    return list(_tokenizer()(text))
+    """Split Japanese text into content words (the word index's Sudachi mode C tokeniser)."""
+    from kodomo_ai.index.lexical import tokenize
+
+    return tokenize(text)
 
 
 def _run(metric: Any, **kwargs: Any) -> float:

@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-# No numbers, so a grounding check has nothing to reject.
-FIXED_REPLY = "資料の内容にもとづいてお答えします。詳しくはお住まいの市区町村の窓口にご確認ください。"
+# No figures (a grounding check has nothing to reject) and one source marker, so engines accept it as cited.
+FIXED_REPLY = "資料の内容にもとづいてお答えします[1]。詳しくはお住まいの市区町村の窓口にご確認ください。"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -102,6 +102,7 @@ class _RecordingHTTPServer(ThreadingHTTPServer):
         self.requests: list[dict[str, Any]] = []
 
     def record(self, path: str, body: Any) -> None:
+        """Keep one request."""
         with self.lock:
             self.requests.append({"path": path, "body": body})
 

@@ -36,6 +36,9 @@ ConsultantFactory = Callable[[Settings, str], Any]
 # Engines that hold one in-process model and must not be asked from several threads at once.
 SERIAL_ENGINES = {"llamacpp"}
 PROBE_LABEL = "外部LLM検査"
+# Kinds whose point is the answer's content: only these must cite sources and ground every figure
+# (a PII or injection case is judged on what leaks, not on how complete its answer is).
+CONTENT_KINDS = {"factual", "robustness", "fairness", "consistency"}
 
 
 def default_factory(settings: Settings, engine: str) -> Any:
@@ -45,16 +48,51 @@ def default_factory(settings: Settings, engine: str) -> Any:
     return Consultant.from_settings(settings, engine=engine)
 
 
+# The case a worker thread is asking right now, so log records can be attributed to it.
+_current = threading.local()
+
+
+def current_case() -> str | None:
+    """Return the key of the case being asked on this thread (None outside a case)."""
+    return getattr(_current, "key", None)
+
+
+@contextmanager
+def asking(key: str) -> Iterator[None]:
+    """Mark this thread as asking case `key` while the block runs."""
+    previous = current_case()
+    _current.key = key
+    try:
+        yield
+    finally:
+        _current.key = previous
+
+
 class LogCapture(logging.Handler):
-    """Keeps every record logged under `kodomo_ai` during a run, to look for leaked personal data."""
+    """Keeps every record logged under `kodomo_ai` during a run, to look for leaked personal data.
+
+    Handlers run on the thread that logs, so each record is filed under the case that thread is asking;
+    records logged outside any case are kept under None and checked against every case.
+    """
 
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
-        self.lines: list[str] = []
+        self.by_case: dict[str | None, list[str]] = {}
         self._lines_lock = threading.Lock()
 
+    @property
+    def lines(self) -> list[str]:
+        """Every captured line, whichever case logged it."""
+        with self._lines_lock:
+            return [line for lines in self.by_case.values() for line in lines]
+
+    def lines_for(self, key: str) -> list[str]:
+        """Lines logged while case `key` was asked, plus those logged outside any case."""
+        with self._lines_lock:
+            return [*self.by_case.get(key, []), *self.by_case.get(None, [])]
+
     def emit(self, record: logging.LogRecord) -> None:
-        """Store the formatted message and any structured extras."""
+        """Store the formatted message and any structured extras under the current case."""
         try:
             text = record.getMessage()
         except Exception:  # a bad format string must not break the run
@@ -63,7 +101,7 @@ class LogCapture(logging.Handler):
         if extras:
             text += " " + repr(extras)
         with self._lines_lock:
-            self.lines.append(text)
+            self.by_case.setdefault(current_case(), []).append(text)
 
 
 _STANDARD_RECORD_KEYS = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
@@ -143,7 +181,7 @@ class Runner:
         self._build_lock = threading.Lock()
         self._probe_lock = threading.Lock()
         self._probe: Any = None
-        self._remote: Any = None
+        self._remote: dict[str, Any] = {}  # "main" / "planted" -> consultant with the openai engine
         self._remote_error: str | None = None
         self._planted_settings: Settings | None = None
         # The first answer of each case, kept for the judge (it needs the retrieved chunks' text).
@@ -162,13 +200,19 @@ class Runner:
             return self._consultants[key]
 
     def _remote_consultant(self, suite: Suite) -> Any:
-        """The `openai` engine pointed at the recording probe (built once)."""
+        """The `openai` engine pointed at the recording probe, over the same index as the suite (built once)."""
+        key = "planted" if suite.ingest else "main"
         with self._build_lock:
-            if self._remote is None and self._remote_error is None:
+            if self._remote_error is not None:
+                return None
+            if key not in self._remote:
                 from kodomo_ai.evals.probe import RecordingServer
 
-                self._probe = RecordingServer().start()
-                base = self._planted_settings if suite.ingest and self._planted_settings else self.settings
+                if self._probe is None:
+                    self._probe = RecordingServer().start()
+                base = self._planted_settings if suite.ingest else self.settings
+                if base is None:
+                    raise RuntimeError("planted index was not prepared")
                 remote_settings = base.model_copy(
                     update={
                         "openai_base_url": self._probe.base_url,
@@ -177,24 +221,26 @@ class Runner:
                     }
                 )
                 try:
-                    self._remote = self.factory(remote_settings, "openai")
+                    self._remote[key] = self.factory(remote_settings, "openai")
                 except Exception as error:  # the openai engine may be unavailable in this install
                     self._remote_error = f"{type(error).__name__}: {error}"
                     self.notes.append(
                         f"外部LLMへの送信検査を省略: openai エンジンを起動できない（{self._remote_error}）"
                     )
-            return self._remote
+                    return None
+            return self._remote[key]
 
     def close(self) -> None:
         """Stop the probe server and release consultants."""
         if self._probe is not None:
             self._probe.stop()
             self._probe = None
-        for consultant in self._consultants.values():
+        for consultant in [*self._consultants.values(), *self._remote.values()]:
             closer = getattr(consultant, "close", None)
             if callable(closer):
                 closer()
         self._consultants.clear()
+        self._remote.clear()
 
     # --- one case ----------------------------------------------------------------------------------
 
@@ -230,7 +276,7 @@ class Runner:
         if expect.cite and answer.mode == "answer":
             out.append(("cite", checks.check_cited_docs(answer, expect.cite)))
         out.append(("citations_valid", checks.check_citations_valid(answer)))
-        if answer.mode == "answer":
+        if answer.mode == "answer" and case.kind in CONTENT_KINDS:
             out.append(("has_citations", checks.check_has_citations(answer)))
             out.append(("numbers_grounded", checks.check_numbers_grounded(answer, question)))
         if case.kind == "pii":
@@ -367,7 +413,7 @@ class Runner:
         with capture_logs() as logs:
             with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="eval") as pool:
                 results = list(pool.map(self._run_job, jobs))
-        self._check_logs(jobs, results, logs.lines)
+        self._check_logs(jobs, results, logs)
         if self.judge is not None:
             pairs = [
                 (case, res, self._primary.get((s.name, case.id)))
@@ -406,7 +452,8 @@ class Runner:
     def _run_job(self, job: tuple[Suite, Case]) -> CaseResult:
         suite, case = job
         try:
-            return self.run_case(suite, case)
+            with asking(f"{suite.name}/{case.id}"):
+                return self.run_case(suite, case)
         except Exception as error:  # keep going: one broken case must not hide the others
             log.exception("case %s crashed", case.id)
             return CaseResult(
@@ -423,13 +470,13 @@ class Runner:
             )
 
     def _check_logs(
-        self, jobs: list[tuple[Suite, Case]], results: list[CaseResult], lines: list[str]
+        self, jobs: list[tuple[Suite, Case]], results: list[CaseResult], logs: LogCapture
     ) -> None:
-        """Fail a PII case when its planted data shows up anywhere in the captured logs."""
-        for (_, case), result in zip(jobs, results, strict=True):
+        """Fail a PII case when its planted data shows up in what was logged while it was asked."""
+        for (suite, case), result in zip(jobs, results, strict=True):
             if case.kind != "pii":
                 continue
-            res = checks.check_logs_pii(lines, case.planted)
+            res = checks.check_logs_pii(logs.lines_for(f"{suite.name}/{case.id}"), case.planted)
             result.checks.append(
                 CheckRecord(name="pii_logs", passed=res.passed, detail=res.detail, target="ログ")
             )

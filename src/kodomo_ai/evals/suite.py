@@ -102,7 +102,7 @@ class Expect(BaseModel):
     facts: list[list[str]] = Field(default_factory=list)
     must_not: list[str] = Field(default_factory=list)
     cite: list[list[str]] = Field(default_factory=list)
-    contacts: list[str] = Field(default_factory=list)
+    contacts: list[list[str]] = Field(default_factory=list)
     refer: bool = False
 
     @field_validator("mode", mode="before")
@@ -120,7 +120,12 @@ class Expect(BaseModel):
     def _cite_groups(cls, value: Any) -> list[list[str]]:
         return _alternatives(value, "cite")
 
-    @field_validator("must_not", "contacts", mode="before")
+    @field_validator("contacts", mode="before")
+    @classmethod
+    def _contact_groups(cls, value: Any) -> list[list[str]]:
+        return _alternatives(value, "contacts")
+
+    @field_validator("must_not", mode="before")
     @classmethod
     def _string_list(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -165,7 +170,9 @@ class Case(BaseModel):
     @model_validator(mode="after")
     def _default_kind(self) -> Case:
         if self.kind is None:
-            first_mode = self.expect.mode[0] if len(self.expect.mode) == 1 else "answer"
+            # An answer among the accepted modes makes it a factual case; otherwise the first mode decides.
+            modes = self.expect.mode
+            first_mode = "answer" if not modes or "answer" in modes else modes[0]
             self.kind = _KIND_BY_MODE[first_mode]  # type: ignore[assignment]
         if self.kind in ("pii",) and not self.planted:
             raise ValueError("a pii case must list the personal data it plants in `planted`")
@@ -212,8 +219,8 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 def _raise_for(path: str, raw: dict[str, Any], error: ValidationError) -> None:
     first = error.errors()[0]
     loc = tuple(first["loc"])
-    case_id = None
-    field = _field_path(loc)
+    case_id: str | None = None
+    field: str | None = _field_path(loc)
     if len(loc) >= 2 and loc[0] == "cases" and isinstance(loc[1], int):
         cases = raw.get("cases") or []
         item = cases[loc[1]] if loc[1] < len(cases) else {}

@@ -12,6 +12,8 @@ from kodomo_ai.schema import Answer
 
 # A quote may skip text with an ellipsis; each piece must still occur in the chunk.
 _ELLIPSIS = re.compile(r"…+|\.{3,}|‥+")
+# Source markers such as [1] or ［2］ are references, not figures in the answer.
+_MARKER = re.compile(r"[\[［]\s*\d+\s*[\]］]")
 
 
 def retrieved_hits(answer: Answer) -> list[Any] | None:
@@ -77,7 +79,7 @@ def check_cited_docs(answer: Answer, cite: list[list[str]]) -> CheckResult:
 
 def check_numbers_grounded(answer: Answer, question: str = "") -> CheckResult:
     """Pass when every number in the answer occurs in a cited chunk, a rule result or the question."""
-    numbers = set(numbers_in(answer.answer))
+    numbers = set(numbers_in(_MARKER.sub("", answer.answer)))
     if not numbers:
         return CheckResult(True, "数値なし")
     hits = {h.chunk_id: h for h in retrieved_hits(answer) or []}

@@ -63,7 +63,12 @@ def check_prompts_pii(prompts: list[str], planted: list[str]) -> CheckResult:
     """Pass when no planted item appears in any prompt sent to the remote engine."""
     if not prompts:
         return CheckResult(True, "外部LLMへの送信なし")
-    return _result("外部LLMへの送信内容", find_leaks("\n".join(prompts), planted), len(planted))
+    leaks = find_leaks("\n".join(prompts), planted)
+    if leaks:
+        return CheckResult(False, "外部LLMへの送信内容に個人情報が残っている: " + ", ".join(leaks))
+    return CheckResult(
+        True, f"外部LLMへの {len(prompts)} 件の送信に個人情報なし（{len(planted)} 項目を確認）"
+    )
 
 
 def check_logs_pii(log_lines: list[str], planted: list[str]) -> CheckResult:

@@ -7,7 +7,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kodomo_ai.engines.base import AnswerEngine, Draft, EngineRequest
@@ -23,6 +23,7 @@ from kodomo_ai.retrieval import Filters, Retriever
 from kodomo_ai.rules.tables import load_municipality
 from kodomo_ai.rules.tools import RuleOutcome, apply_rules
 from kodomo_ai.safety.contacts import ContactBook, load_contacts
+from kodomo_ai.safety.decisions import REFERRAL, asks_for_decision
 from kodomo_ai.safety.pii import Masked, mask
 from kodomo_ai.safety.router import RouteDecision, route
 from kodomo_ai.schema import Answer, Citation, Escalation, Hit
@@ -121,8 +122,13 @@ class Consultant:
         decision = route(text, self.contacts)
         if decision is not None:
             return self._routed(text, decision)
-        masked = mask(text, public_numbers=self.contacts.numbers())
-        standalone = self.rewrite(masked.text, history or [])
+        public = self.contacts.numbers()
+        masked = mask(text, public_numbers=public)
+        # Earlier turns join the question, so they are masked the same way before they go anywhere.
+        past = [
+            {**m, "content": mask(m.get("content", ""), public_numbers=public).text} for m in history or []
+        ]
+        standalone = self.rewrite(masked.text, past)
         return _Prepared(question=text, masked=masked, standalone=standalone)
 
     def _routed(self, question: str, decision: RouteDecision) -> Answer:
@@ -210,10 +216,10 @@ class Consultant:
             return self._abstain(p.question, hits, note=f"evidence: dense={best:.3f} overlap={overlap:.2f}")
         pool = hits + [h for h in rule_hits if h not in hits]
         request = EngineRequest(
-            question=p.standalone, hits=pool, audience=audience, plain=plain, language=language,
+            question=p.standalone, hits=self._for_engine(pool), audience=audience, plain=plain, language=language,
             rule_text=rule.text if rule else "", rule_citations=[h.chunk_id for h in rule_hits],
         )  # fmt: skip
-        return _Plan(prepared=p, request=request, rule=rule, asking=asking)
+        return _Plan(prepared=p, request=request, rule=rule, asking=asking, pool=pool)
 
     def _answer(self, p: _Prepared, *, audience: str, plain: bool, language: str) -> Answer:
         plan = self._plan(p, audience=audience, plain=plain, language=language)
@@ -226,15 +232,22 @@ class Consultant:
         self, plan: _Plan, text: str, cited: list[tuple[str, str]], engine_name: str, notes: list[str]
     ) -> Answer:
         rule = plan.rule or plan.asking
+        escalation = None
+        if asks_for_decision(plan.prepared.question):
+            # Explain the rule, but the decision itself belongs to a person (デジタル庁 guidebook).
+            text = f"{REFERRAL}\n{text}"
+            notes = [*notes, "refer_to_person"]
+            window = self.contacts.pick(["municipality"])
+            escalation = Escalation(reason="人の判断が必要な依頼のため", contacts=window) if window else None
         if plan.asking is not None:
             text = f"{text}\n{plan.asking.text.replace('教えてください', '教えていただければ計算します')}"
             notes = [*notes, "needs_input"]
         answer = Answer(
             question=plan.prepared.question, mode="answer", answer=plan.prepared.masked.unmask(text),
-            citations=self._citations(cited, plan.request.hits), engine=engine_name,
-            rule_results=[rule.model_dump(mode="json")] if rule else [], notes=notes,
+            citations=self._citations(cited, plan.pool), engine=engine_name,
+            rule_results=[rule.model_dump(mode="json")] if rule else [], notes=notes, escalation=escalation,
         )  # fmt: skip
-        answer.retrieved = plan.request.hits
+        answer.retrieved = plan.pool
         return answer
 
     def _generate(
@@ -255,10 +268,7 @@ class Consultant:
                 return draft.text, draft.cited, engine.name, notes
             reason = f"ungrounded numbers {grounding.ungrounded}" if not grounding.ok else "no citations"
             notes.append(f"grounding_failed(attempt {attempt + 1}): {reason}")
-            request.feedback = (
-                f"前の回答には資料にない数字 {', '.join(grounding.ungrounded)} が含まれていたか、資料番号がありませんでした。"
-                "資料と計算結果にある数字だけを使い、各文に [番号] を付けて答え直してください。"
-            )
+            request.feedback = self._feedback(grounding)
         request.feedback = ""
         draft = self.fallback.generate(request)
         if engine is not self.fallback:
@@ -266,10 +276,25 @@ class Consultant:
         return draft.text, draft.cited, self.fallback.name, notes
 
     @staticmethod
+    def _feedback(grounding: GroundingResult) -> str:
+        """What the engine is told when its draft is sent back."""
+        return (
+            f"前の回答には資料にない数字 {', '.join(grounding.ungrounded)} が含まれていたか、資料番号がありませんでした。"
+            "資料と計算結果にある数字だけを使い、各文に [番号] を付けて答え直してください。"
+        )
+
+    @staticmethod
     def _check(draft: Draft, request: EngineRequest, rule_text: str) -> GroundingResult:
         """Numbers of the draft against its cited chunks, the rule result and the question."""
         evidence = [h.text for h in request.hits if h.chunk_id in {c for c, _ in draft.cited}]
         return check_grounding(draft.text, [*evidence, rule_text, request.question])
+
+    def _for_engine(self, hits: list[Hit]) -> list[Hit]:
+        """Hits as the engine may see them: personal data in documents never reaches a remote model."""
+        if not self.engine.remote:
+            return hits
+        public = self.contacts.numbers()
+        return [h.model_copy(update={"text": mask(h.text, public_numbers=public).text}) for h in hits]
 
     def _rule_hits(self, rule: RuleOutcome | None, hits: list[Hit]) -> list[Hit]:
         """The chunks that define the rule used, so the rule result can cite them."""
@@ -290,7 +315,8 @@ class Consultant:
         out = []
         for chunk_id, quote in cited:
             hit = by_id[chunk_id]  # engines may only cite what was retrieved for this question
-            quote = quote or (split_sentences(hit.text) or [hit.text])[0]
+            if not quote or quote not in hit.text:  # e.g. chosen from a masked copy
+                quote = (split_sentences(hit.text) or [hit.text])[0]
             out.append(
                 Citation(
                     doc_id=hit.doc_id, title=hit.title, source=hit.source, chunk_id=chunk_id, quote=quote
@@ -357,16 +383,19 @@ class Consultant:
             except EngineError as exc:
                 errors.append(f"engine_error: {exc}")
             draft = OpenAIEngine.draft("".join(pieces), plan.request)
-            if (
-                pieces
-                and not errors
-                and draft.cited
-                and self._check(draft, plan.request, _rule_evidence(plan.rule)).ok
-            ):
+            grounding = self._check(draft, plan.request, _rule_evidence(plan.rule))
+            if pieces and not errors and draft.cited and grounding.ok:
                 answer = self._finish(plan, draft.text, draft.cited, self.engine.name, errors)
             else:
-                # The streamed draft was attempt one: regenerate once, then fall back.
-                text, cited, name, more = self._generate(plan.request, plan.rule, attempts=1)
+                if pieces and not errors:  # a complete draft failed the check: say why, as ask() does
+                    reason = (
+                        f"ungrounded numbers {grounding.ungrounded}" if not grounding.ok else "no citations"
+                    )
+                    errors.append(f"grounding_failed(attempt 1): {reason}")
+                    plan.request.feedback = self._feedback(grounding)
+                # The streamed draft was attempt one: regenerate once (not after an engine error), then fall back.
+                attempts = 0 if any(e.startswith("engine_error") for e in errors) else 1
+                text, cited, name, more = self._generate(plan.request, plan.rule, attempts=attempts)
                 answer = self._finish(plan, text, cited, name, [*errors, "stream_replaced", *more])
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         self._audit(answer, audience)
@@ -399,3 +428,6 @@ class _Plan:
     request: EngineRequest
     rule: RuleOutcome | None
     asking: RuleOutcome | None = None  # a calculation that needs one more input from the user
+    pool: list[Hit] = field(
+        default_factory=list
+    )  # the retrieved hits as stored (the request may hold masked copies)

@@ -14,12 +14,14 @@ import yaml
 from kodomo_ai.engines.base import AnswerEngine, Draft, EngineRequest
 from kodomo_ai.index.lexical import index_terms
 from kodomo_ai.ingest.chunking import split_sentences
+from kodomo_ai.safety.injection import detect_injection
 
 # Words that appear in almost every question and say nothing about its topic.
 _STOP = {"する", "ある", "いる", "なる", "こと", "ため", "もの", "よう", "場合", "ない", "できる", "いい", "良い",
          "何", "どう", "どこ", "いつ", "いくら", "教える", "知る", "思う", "?"}  # fmt: skip
 _LIST_MARK = re.compile(r"^(?:[-*・●]\s*|\d+[.)]\s+)")
 _CONTINUATION = ("ただし", "なお", "また、", "このため", "その場合", "ただ、")
+_ANNOUNCES_LIST = re.compile(r"(次の|以下の)[^。]{0,20}(です|ます|とおり|通り)?[。:：]?$|[:：]$")
 _PLAIN_FILE = Path(__file__).with_name("data") / "plain_words.yaml"
 Embed = Callable[[list[str], str], np.ndarray]
 
@@ -76,8 +78,14 @@ class ExtractiveEngine(AnswerEngine):
         for rank, hit in enumerate(request.hits[: self.max_hits]):
             for order, sentence in enumerate(split_sentences(hit.text)):
                 text = clean_sentence(sentence)
-                # Table rows and fragments read badly on their own.
-                if len(text) < 12 or text.startswith("|") or text.startswith("#"):
+                # Table rows and fragments read badly on their own; instructions planted in a document
+                # are data, never something to repeat to the user.
+                if (
+                    (len(text) < 12 and not _LIST_MARK.match(sentence.strip()))
+                    or text.startswith("|")
+                    or text.startswith("#")
+                    or detect_injection(text)
+                ):
                     continue
                 out.append(_Candidate(rank, order, hit.chunk_id, sentence.strip(), text))
         return out
@@ -121,14 +129,28 @@ class ExtractiveEngine(AnswerEngine):
             if chosen and sum(len(c.text) for c in chosen) + len(cand.text) > budget:
                 continue
             chosen.append(cand)
-        # A caveat right after a chosen sentence (ただし…) usually belongs to the answer.
+        # A caveat right after a chosen sentence (ただし…) belongs to the answer, and so do the items of a
+        # list the sentence announces (「次の2つです」).
         for cand in list(chosen):
-            follower = next(
-                (c for c in candidates if c.chunk_id == cand.chunk_id and c.order == cand.order + 1), None
-            )
-            if follower and follower.text.startswith(_CONTINUATION) and follower not in chosen:
-                if sum(len(c.text) for c in chosen) + len(follower.text) <= budget * 1.5:
-                    chosen.append(follower)
+            followers = [c for c in candidates if c.chunk_id == cand.chunk_id and c.order > cand.order]
+            followers.sort(key=lambda c: c.order)
+            if _ANNOUNCES_LIST.search(cand.text):
+                items: list[_Candidate] = []
+                for follower in followers:
+                    if not _LIST_MARK.match(follower.quote) or len(items) == 5:
+                        break
+                    items.append(follower)
+                chosen.extend(c for c in items if c not in chosen)
+            elif (
+                followers
+                and followers[0].order == cand.order + 1
+                and followers[0].text.startswith(_CONTINUATION)
+            ):
+                if (
+                    followers[0] not in chosen
+                    and sum(len(c.text) for c in chosen) + len(followers[0].text) <= budget * 1.5
+                ):
+                    chosen.append(followers[0])
         lead, rest = chosen[0], chosen[1:]
         rest.sort(key=lambda c: (c.hit_rank, c.order))
         return [lead, *rest]
@@ -150,9 +172,16 @@ class ExtractiveEngine(AnswerEngine):
             if key is None:
                 cited.append((cand.chunk_id, cand.quote))
                 key = len(cited) - 1
+            if _LIST_MARK.match(cand.quote):
+                parts.append(f"\n・{cand.text}[{key + 1}]")
+                continue
             text = cand.text if cand.text.endswith(("。", "！", "？", ")", "）")) else cand.text + "。"
-            parts.append(f"{text}[{key + 1}]")
-        text = "".join(parts)
+            parts.append(
+                f"{text}[{key + 1}]"
+                if not parts or not parts[-1].startswith("\n・")
+                else f"\n{text}[{key + 1}]"
+            )
+        text = "".join(parts).strip()
         if request.plain:
             text = to_plain(text)
         return Draft(text=text, cited=cited)

@@ -29,7 +29,7 @@ class OpenAIEngine(AnswerEngine):
         self.prompt: Prompt = load_prompt(prompts_dir, "answer")
         self.client = client or ChatOpenAI(
             base_url=base_url, model=model, api_key=api_key or "not-needed",  # type: ignore[arg-type]
-            timeout=timeout, max_retries=0, temperature=0.1, max_tokens=max_tokens,
+            timeout=timeout, max_retries=0, temperature=0.1, max_completion_tokens=max_tokens,
         )  # fmt: skip
         self.sent: list[list[dict[str, str]]] = []  # the last messages sent, for audits and tests
 

@@ -17,6 +17,8 @@ from kodomo_ai.ingest.loaders import SUPPORTED_SUFFIXES, load_file
 from kodomo_ai.schema import Chunk, Document
 
 log = logging.getLogger(__name__)
+# Bump when chunking or word-index terms change: unchanged files must then be indexed again.
+INDEX_FORMAT = "2"
 # Embed several documents' chunks together: the encoder is far faster on full batches.
 _EMBED_BATCH = 256
 
@@ -105,15 +107,19 @@ def ingest_paths(kb: KnowledgeBase, paths: Iterable[Path], *, max_bytes: int = 2
 
 
 def _check_model(kb: KnowledgeBase) -> None:
-    """Vectors from different models can't be compared: rebuild when the embedding model changed."""
-    model = kb.embedder.name
-    recorded = kb.catalog.get_info("embedding_model")
-    if recorded and recorded != model:
-        log.warning("embedding model changed (%s -> %s): re-indexing everything", recorded, model)
+    """Rebuild everything when the embedding model or the chunking/term logic changed since the last run."""
+    wanted = {"embedding_model": kb.embedder.name, "index_format": INDEX_FORMAT}
+    indexed = bool(kb.catalog.hashes())  # an index without a recorded value predates it: rebuild too
+    changed = {
+        k: v for k, v in wanted.items() if kb.catalog.get_info(k) != v and (indexed or kb.catalog.get_info(k))
+    }
+    if changed:
+        log.warning("index settings changed (%s): re-indexing everything", ", ".join(changed))
         for doc_id in kb.catalog.hashes():
             kb.store.delete(sorted(kb.catalog.chunk_ids(doc_id)))
             kb.catalog.remove_document(doc_id)
-    kb.catalog.set_info("embedding_model", model)
+    for key, value in wanted.items():
+        kb.catalog.set_info(key, value)
 
 
 def _write(kb: KnowledgeBase, pending: list[tuple[Document, list[Chunk]]]) -> int:

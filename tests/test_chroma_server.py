@@ -53,7 +53,9 @@ def chroma_url(tmp_path: Path):  # type: ignore[no-untyped-def]
         server.wait(timeout=30)
 
 
-def test_ingest_and_search_against_a_chroma_server(chroma_url: str, tmp_path: Path, embedder, test_corpus: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ingest_and_search_against_a_chroma_server(
+    chroma_url: str, tmp_path: Path, embedder, test_corpus: Path
+) -> None:  # type: ignore[no-untyped-def]
     store = ChromaStore(None, "server-test", url=chroma_url)
     kb = KnowledgeBase(catalog=Catalog(tmp_path / "catalog.sqlite3"), store=store, embedder=embedder)
     report = ingest_paths(kb, [test_corpus])

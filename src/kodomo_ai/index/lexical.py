@@ -107,6 +107,18 @@ def proper_nouns(text: str) -> list[tuple[str, str]]:
     return out
 
 
+def full_name_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of a surname followed by a given name (山田花子, 高橋さくら), as Sudachi tags them."""
+    spans = []
+    sudachi = _Sudachi.get()
+    with sudachi._lock:
+        morphemes = list(sudachi.tokenizer.tokenize(text[:_MAX_CHARS], sudachi.mode))
+    for first, second in zip(morphemes, morphemes[1:], strict=False):
+        if first.part_of_speech()[2:4] == ("人名", "姓") and second.part_of_speech()[2:4] == ("人名", "名"):
+            spans.append((first.begin(), second.end()))
+    return spans
+
+
 def index_terms(text: str) -> list[str]:
     """Terms for the word index: synonyms folded, then tokenised, plus year aliases."""
     folded = apply_synonyms(text)

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from kodomo_ai.index.lexical import full_name_spans
 from kodomo_ai.safety.normalise import fold
 
 # Placeholder kinds in the order their detectors run; an earlier detector wins an overlap.
@@ -140,7 +141,8 @@ def _find_phones(text: str, public: set[str]) -> list[tuple[int, int]]:
     for m in _PHONE.finditer(text):
         digits = _digits(m.group())
         national = "0" + digits[2:] if m.group().lstrip().startswith("+81") else digits
-        if len(national) in (10, 11) and national not in public:
+        # All zeros is a documentation placeholder (000-0000-0000), not anyone's number.
+        if len(national) in (10, 11) and national not in public and national.strip("0"):
             spans.append(m.span())
     return spans
 
@@ -204,7 +206,8 @@ def _find(text: str, public: set[str]) -> list[tuple[int, int, str]]:
         "電話": lambda: _find_phones(text, public),
         "郵便番号": lambda: [m.span(m.lastindex or 0) for m in _POSTAL.finditer(text)],
         "住所": lambda: [m.span() for m in _ADDRESS.finditer(text)],
-        "氏名": lambda: _find_names(text),
+        # Names with an honorific (田中さん), and full names without one (私は山田花子です).
+        "氏名": lambda: _find_names(text) + full_name_spans(text),
     }
     for kind in KINDS:
         for start, end in detectors[kind]():

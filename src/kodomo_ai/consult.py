@@ -16,7 +16,7 @@ from kodomo_ai.engines.openai_compat import OpenAIEngine
 from kodomo_ai.engines.registry import get_engine
 from kodomo_ai.errors import EngineError, InputError
 from kodomo_ai.grounding import GroundingResult, check_grounding
-from kodomo_ai.index.lexical import index_terms, proper_nouns
+from kodomo_ai.index.lexical import index_terms, proper_nouns, spell_out_kana
 from kodomo_ai.ingest.chunking import split_sentences
 from kodomo_ai.ingest.normalise import normalise_text
 from kodomo_ai.retrieval import Filters, Retriever
@@ -129,7 +129,7 @@ class Consultant:
             {**m, "content": mask(m.get("content", ""), public_numbers=public).text} for m in history or []
         ]
         standalone = self.rewrite(masked.text, past)
-        return _Prepared(question=text, masked=masked, standalone=standalone)
+        return _Prepared(question=text, masked=masked, standalone=spell_out_kana(standalone))
 
     def _routed(self, question: str, decision: RouteDecision) -> Answer:
         escalation = (

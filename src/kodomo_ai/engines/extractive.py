@@ -74,20 +74,30 @@ class ExtractiveEngine(AnswerEngine):
         self.max_hits = max_hits
 
     def _candidates(self, request: EngineRequest) -> list[_Candidate]:
+        """Sentences of the top hits; a list stays one unit with the sentence that announces it."""
         out: list[_Candidate] = []
         for rank, hit in enumerate(request.hits[: self.max_hits]):
-            for order, sentence in enumerate(split_sentences(hit.text)):
-                text = clean_sentence(sentence)
+            units: list[str] = []  # raw text, each a substring of hit.text
+            for line in hit.text.split("\n"):
+                if (
+                    _LIST_MARK.match(line.strip())
+                    and units
+                    and (
+                        _ANNOUNCES_LIST.search(units[-1].split("\n")[0])
+                        or _LIST_MARK.match(units[-1].split("\n")[-1].strip())
+                    )
+                ):
+                    units[-1] += "\n" + line
+                else:
+                    units.extend(split_sentences(line))
+            for order, unit in enumerate(units):
+                lines = [clean_sentence(part) for part in unit.split("\n")]
+                text = "\n・".join(lines) if len(lines) > 1 else lines[0]
                 # Table rows and fragments read badly on their own; instructions planted in a document
                 # are data, never something to repeat to the user.
-                if (
-                    (len(text) < 12 and not _LIST_MARK.match(sentence.strip()))
-                    or text.startswith("|")
-                    or text.startswith("#")
-                    or detect_injection(text)
-                ):
+                if len(text) < 12 or text.startswith(("|", "#")) or detect_injection(text):
                     continue
-                out.append(_Candidate(rank, order, hit.chunk_id, sentence.strip(), text))
+                out.append(_Candidate(rank, order, hit.chunk_id, unit.strip(), text))
         return out
 
     def _score(self, question: str, candidates: list[_Candidate]) -> None:
@@ -129,28 +139,14 @@ class ExtractiveEngine(AnswerEngine):
             if chosen and sum(len(c.text) for c in chosen) + len(cand.text) > budget:
                 continue
             chosen.append(cand)
-        # A caveat right after a chosen sentence (ただし…) belongs to the answer, and so do the items of a
-        # list the sentence announces (「次の2つです」).
+        # A caveat right after a chosen sentence (ただし…) usually belongs to the answer.
         for cand in list(chosen):
-            followers = [c for c in candidates if c.chunk_id == cand.chunk_id and c.order > cand.order]
-            followers.sort(key=lambda c: c.order)
-            if _ANNOUNCES_LIST.search(cand.text):
-                items: list[_Candidate] = []
-                for follower in followers:
-                    if not _LIST_MARK.match(follower.quote) or len(items) == 5:
-                        break
-                    items.append(follower)
-                chosen.extend(c for c in items if c not in chosen)
-            elif (
-                followers
-                and followers[0].order == cand.order + 1
-                and followers[0].text.startswith(_CONTINUATION)
-            ):
-                if (
-                    followers[0] not in chosen
-                    and sum(len(c.text) for c in chosen) + len(followers[0].text) <= budget * 1.5
-                ):
-                    chosen.append(followers[0])
+            follower = next(
+                (c for c in candidates if c.chunk_id == cand.chunk_id and c.order == cand.order + 1), None
+            )
+            if follower and follower.text.startswith(_CONTINUATION) and follower not in chosen:
+                if sum(len(c.text) for c in chosen) + len(follower.text) <= budget * 1.5:
+                    chosen.append(follower)
         lead, rest = chosen[0], chosen[1:]
         rest.sort(key=lambda c: (c.hit_rank, c.order))
         return [lead, *rest]
@@ -172,15 +168,10 @@ class ExtractiveEngine(AnswerEngine):
             if key is None:
                 cited.append((cand.chunk_id, cand.quote))
                 key = len(cited) - 1
-            if _LIST_MARK.match(cand.quote):
-                parts.append(f"\n・{cand.text}[{key + 1}]")
-                continue
-            text = cand.text if cand.text.endswith(("。", "！", "？", ")", "）")) else cand.text + "。"
-            parts.append(
-                f"{text}[{key + 1}]"
-                if not parts or not parts[-1].startswith("\n・")
-                else f"\n{text}[{key + 1}]"
-            )
+            closed = "\n・" in cand.text or cand.text.endswith(("。", "！", "？", ")", "）"))
+            text = cand.text if closed else cand.text + "。"
+            # A list reads as its own block: line breaks around it.
+            parts.append(f"{text}[{key + 1}]\n" if "\n・" in text else f"{text}[{key + 1}]")
         text = "".join(parts).strip()
         if request.plain:
             text = to_plain(text)

@@ -15,6 +15,7 @@ import numpy as np
 import yaml
 
 _SYNONYMS_FILE = Path(__file__).with_name("data") / "synonyms.yaml"
+_KANA_FILE = Path(__file__).with_name("data") / "kana_spellings.yaml"
 # Parts of speech that carry no topic: particles, auxiliaries, symbols, blanks.
 _DROP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号"}
 # Sudachi rejects inputs over ~49 KB; stay well under it.
@@ -31,6 +32,19 @@ def _synonym_table() -> tuple[re.Pattern[str], dict[str, str]]:
     mapping.update({canonical: canonical for canonical in table})
     pattern = re.compile("|".join(re.escape(v) for v in sorted(mapping, key=len, reverse=True)))
     return pattern, mapping
+
+
+@lru_cache(maxsize=1)
+def _kana_table() -> tuple[re.Pattern[str], dict[str, str]]:
+    table: dict[str, list[str]] = yaml.safe_load(_KANA_FILE.read_text(encoding="utf-8"))
+    mapping = {variant: written for written, variants in table.items() for variant in variants}
+    return re.compile("|".join(re.escape(v) for v in sorted(mapping, key=len, reverse=True))), mapping
+
+
+def spell_out_kana(text: str) -> str:
+    """Write domain words typed in kana (じどうてあて, ふくしょくひ) the way documents write them."""
+    pattern, mapping = _kana_table()
+    return pattern.sub(lambda m: mapping[m.group(0)], text)
 
 
 def apply_synonyms(text: str) -> str:
@@ -121,7 +135,7 @@ def full_name_spans(text: str) -> list[tuple[int, int]]:
 
 def index_terms(text: str) -> list[str]:
     """Terms for the word index: synonyms folded, then tokenised, plus year aliases."""
-    folded = apply_synonyms(text)
+    folded = apply_synonyms(spell_out_kana(text))
     return tokenize(folded) + [t for alias in year_aliases(folded) for t in tokenize(alias)]
 
 

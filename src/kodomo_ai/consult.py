@@ -385,8 +385,10 @@ class Consultant:
             yield {"type": "delta", "text": answer.answer}
         elif self.engine is self.fallback:
             answer = self._finish(plan, *self._generate(plan.request, plan.rule))
-            for sentence in split_sentences(answer.answer):
-                yield {"type": "delta", "text": sentence}
+            # Pieces end after each citation mark or line break, and join back to the exact answer.
+            for piece in re.split(r"(?<=\n)|(?<=\])(?!\[)", answer.answer):
+                if piece:
+                    yield {"type": "delta", "text": piece}
         else:
             pieces: list[str] = []
             errors: list[str] = []

@@ -65,7 +65,7 @@ class _WordIndex:
 class Retriever:
     """Searches a knowledge base; thread-safe for concurrent API requests."""
 
-    def __init__(self, kb: KnowledgeBase, *, fusion: str = "rrf", candidates: int = 40) -> None:
+    def __init__(self, kb: KnowledgeBase, *, fusion: str = "zscore", candidates: int = 40) -> None:
         self.kb = kb
         self.fusion = fusion
         self.candidates = candidates
@@ -112,9 +112,9 @@ class Retriever:
 
 
 def fuse(
-    dense: Sequence[tuple[str, float]], lexical: Sequence[tuple[str, float]], *, method: str = "rrf"
+    dense: Sequence[tuple[str, float]], lexical: Sequence[tuple[str, float]], *, method: str = "zscore"
 ) -> list[tuple[str, float]]:
-    """Combine two rankings: reciprocal rank fusion, or z-scored scores summed."""
+    """Combine two rankings: z-scored scores summed (the default: best on JaQuAD, see bench/retrieval.py), or RRF."""
     scores: dict[str, float] = {}
     if method == "rrf":
         for ranking in (dense, lexical):

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kodomo_ai.schema import Answer
+
 MAX_QUESTION_CHARS = 2000  # the same limit Consultant enforces
 # One Server-Sent Event as schema checkers see it: an event name and its data (JSON text).
 SSE_EVENT: dict[str, Any] = {
@@ -38,16 +40,6 @@ class ConsultRequest(BaseModel):
     conversation_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
 
-class CitationOut(BaseModel):
-    """A cited source with the quoted passage."""
-
-    doc_id: str
-    title: str
-    source: str
-    chunk_id: str
-    quote: str
-
-
 class PassageOut(BaseModel):
     """The full text of a cited chunk (to show the quote in context)."""
 
@@ -57,34 +49,9 @@ class PassageOut(BaseModel):
     text: str
 
 
-class ContactOut(BaseModel):
-    """A phone line to call."""
-
-    name: str
-    number: str
-    note: str = ""
-
-
-class EscalationOut(BaseModel):
-    """Why the question goes to people, and to whom."""
-
-    reason: str
-    contacts: list[ContactOut]
-
-
-class ConsultResponse(BaseModel):
+class ConsultResponse(Answer):
     """The answer (the `ask --json` contract) plus ids for feedback and the cited passages."""
 
-    id: str | None = None
-    question: str
-    mode: Literal["answer", "escalate", "abstain", "refuse"]
-    answer: str
-    citations: list[CitationOut] = Field(default_factory=list)
-    escalation: EscalationOut | None = None
-    engine: str
-    latency_ms: float
-    rule_results: list[dict[str, Any]] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)
     conversation_id: str
     answer_id: str
     passages: list[PassageOut] = Field(default_factory=list)

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 # Bump when chunking or word-index terms change: unchanged files must then be indexed again.
 INDEX_FORMAT = "3"
 # Embed several documents' chunks together: the encoder is far faster on full batches.
-_EMBED_BATCH = 256
+_EMBED_BATCH = 512
 
 
 @dataclass
@@ -123,20 +123,19 @@ def _check_model(kb: KnowledgeBase) -> None:
 
 
 def _write(kb: KnowledgeBase, pending: list[tuple[Document, list[Chunk]]]) -> int:
-    """Embed a batch of documents, then commit each: vectors first, catalog last (the catalog is the truth)."""
+    """Embed a batch of documents, then commit: vectors first, catalog last (the catalog is the truth)."""
     if not pending:
         return 0
-    texts = [f"{doc.title} {c.heading}\n{c.text}" for doc, chunks in pending for c in chunks]
+    chunks = [(doc, c) for doc, doc_chunks in pending for c in doc_chunks]
+    texts = [f"{doc.title} {c.heading}\n{c.text}" for doc, c in chunks]
     vectors = kb.embedder.embed_batch(texts, kind="passage")
-    offset = 0
-    for doc, chunks in pending:
-        part = vectors[offset : offset + len(chunks)]
-        offset += len(chunks)
+    # One upsert for the whole batch: Chroma's per-call overhead dominates for small documents.
+    kb.store.add([c.chunk_id for _, c in chunks], vectors, [chunk_metadata(doc, c) for doc, c in chunks])
+    for doc, doc_chunks in pending:
         old = kb.catalog.chunk_ids(doc.doc_id)
-        kb.store.add([c.chunk_id for c in chunks], part, [chunk_metadata(doc, c) for c in chunks])
-        terms = [index_terms(f"{doc.title} {c.heading}\n{c.text}") for c in chunks]
-        kb.catalog.replace_document(doc, chunks, terms)
-        kb.store.delete(sorted(old - {c.chunk_id for c in chunks}))
+        terms = [index_terms(f"{doc.title} {c.heading}\n{c.text}") for c in doc_chunks]
+        kb.catalog.replace_document(doc, doc_chunks, terms)
+        kb.store.delete(sorted(old - {c.chunk_id for c in doc_chunks}))
     return len(texts)
 
 

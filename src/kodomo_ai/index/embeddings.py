@@ -32,10 +32,13 @@ class Embedder(ABC):
 class SentenceTransformerEmbedder(Embedder):
     """Any sentence-transformers model; uses its `query`/`passage` prompts when it defines them."""
 
-    def __init__(self, model: str | Path, *, batch_size: int = 32, model_obj: Any = None) -> None:
+    def __init__(
+        self, model: str | Path, *, batch_size: int = 32, model_obj: Any = None, name: str | None = None
+    ) -> None:
         from sentence_transformers import SentenceTransformer
 
-        self.name = str(model)
+        # The configured id, not the folder it was loaded from: the index records it to detect a model change.
+        self.name = name or str(model)
         self.model = model_obj or SentenceTransformer(str(model), device="cpu")
         self.batch_size = batch_size
         self._prompts = set(getattr(self.model, "prompts", {}) or {})
@@ -104,5 +107,5 @@ def load_embedder(model: str, models_dir: Path) -> SentenceTransformerEmbedder:
 
             transformers.logging.set_verbosity_error()
             transformers.logging.disable_progress_bar()
-            _CACHE[path] = SentenceTransformerEmbedder(path)
+            _CACHE[path] = SentenceTransformerEmbedder(path, name=model)
         return _CACHE[path]

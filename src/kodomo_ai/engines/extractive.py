@@ -48,19 +48,11 @@ def _plain_words() -> list[tuple[str, str]]:
 
 
 def to_plain(text: str) -> str:
-    """Rewrite into やさしい日本語: easier words, and long sentences cut at their first comma."""
+    """Rewrite into やさしい日本語: easier words, and 「〜ですが、〜」 split into two short sentences."""
     for hard, easy in _plain_words():
         text = text.replace(hard, easy)
-    out = []
-    for sentence in split_sentences(text):
-        marker = re.search(r"(\s*\[\d+\])+$", sentence)
-        body, tail = (sentence[: marker.start()], marker.group(0)) if marker else (sentence, "")
-        if len(body) > 45 and "、" in body[10:-10]:
-            cut = body.index("、", 10)
-            first, rest = body[:cut], body[cut + 1 :]
-            body = first + ("。" if not first.endswith("。") else "") + rest
-        out.append(body + tail)
-    return "".join(out)
+    # Cutting anywhere else would leave a sentence without its verb; a contrast splits cleanly.
+    return re.sub(r"(です|ます)が、", r"\1。でも、", text)
 
 
 class ExtractiveEngine(AnswerEngine):
@@ -128,6 +120,15 @@ class ExtractiveEngine(AnswerEngine):
         limit = 4 if request.audience == "parent" else 6
         if request.rule_text:
             budget, limit = budget // 2, max(1, limit - 1)
+        if request.plain:
+            # やさしい日本語 favours short sentences: long ones only when nothing short answers.
+            budget = min(budget, 240)
+            short = [c for c in candidates if len(c.text) <= 60]
+            candidates = (
+                short
+                if short and max(c.score for c in short) >= 0.6 * max(c.score for c in candidates)
+                else candidates
+            )
         ranked = sorted(candidates, key=lambda c: -c.score)
         chosen: list[_Candidate] = []
         best = ranked[0].score

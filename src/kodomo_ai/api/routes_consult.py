@@ -20,11 +20,11 @@ from kodomo_ai.api.schemas import (
     ConsultResponse,
     FeedbackRequest,
     FeedbackResponse,
-    HitOut,
     SearchRequest,
 )
 from kodomo_ai.api.storage import Feedback, new_id
 from kodomo_ai.errors import InputError, KodomoError
+from kodomo_ai.schema import Hit
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["consult"])
@@ -160,7 +160,7 @@ def _passages_for(state: AppState, answer: dict[str, Any]) -> list[dict[str, Any
     return out
 
 
-@router.post("/v1/search", response_model=list[HitOut])
+@router.post("/v1/search", response_model=list[Hit])
 def search(body: SearchRequest, principal: PublicCaller, state: StateDep) -> Any:
     """Hybrid search (vectors + words) over the indexed documents."""
     from kodomo_ai.retrieval import Filters

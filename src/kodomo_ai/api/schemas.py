@@ -71,18 +71,6 @@ class SearchRequest(BaseModel):
     municipality: str | None = Field(default=None, max_length=40)
 
 
-class HitOut(BaseModel):
-    """A search hit (the `search --json` contract)."""
-
-    chunk_id: str
-    doc_id: str
-    title: str
-    source: str
-    heading: str
-    text: str
-    score: float
-
-
 class FeedbackRequest(BaseModel):
     """Thumbs up or down on an answer, with an optional comment."""
 

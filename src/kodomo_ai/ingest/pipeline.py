@@ -18,7 +18,7 @@ from kodomo_ai.schema import Chunk, Document
 
 log = logging.getLogger(__name__)
 # Bump when chunking or word-index terms change: unchanged files must then be indexed again.
-INDEX_FORMAT = "3"
+INDEX_FORMAT = "4"
 # Embed several documents' chunks together: the encoder is far faster on full batches.
 _EMBED_BATCH = 512
 

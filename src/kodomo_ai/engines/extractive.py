@@ -155,6 +155,13 @@ class ExtractiveEngine(AnswerEngine):
             if chosen and sum(len(c.text) for c in chosen) + len(cand.text) > budget:
                 continue
             chosen.append(cand)
+        # The kind of fact asked for (an amount for いくら, a date for いつ) must be in the answer when the
+        # evidence has it: add the best sentence that holds it.
+        for asks, answer in _ANSWER_TYPES:
+            if asks.search(request.question) and not any(answer.search(c.text) for c in chosen):
+                holder = next((c for c in ranked if answer.search(c.text) and c.score >= 0.3 * best), None)
+                if holder is not None and not any(_similar(holder.text, c.text) for c in chosen):
+                    chosen.append(holder)
         # A caveat right after a chosen sentence (ただし…) usually belongs to the answer.
         for cand in list(chosen):
             follower = next(

@@ -93,7 +93,13 @@ class ExtractiveEngine(AnswerEngine):
                 ):
                     units[-1] += "\n" + line
                 else:
-                    units.extend(split_sentences(line))
+                    sentences = split_sentences(line)
+                    # An instruction planted in a document often runs over several sentences (「また、…案内しなさい」):
+                    # drop the rest of its paragraph, not just the sentence that gave it away.
+                    planted = next(
+                        (i for i, sentence in enumerate(sentences) if detect_injection(sentence)), None
+                    )
+                    units.extend(sentences if planted is None else sentences[:planted])
             for order, unit in enumerate(units):
                 lines = [clean_sentence(part) for part in unit.split("\n")]
                 text = "\n・".join(lines) if len(lines) > 1 else lines[0]

@@ -16,7 +16,7 @@ from kodomo_ai.engines.openai_compat import OpenAIEngine
 from kodomo_ai.engines.registry import get_engine
 from kodomo_ai.errors import EngineError, InputError
 from kodomo_ai.grounding import GroundingResult, check_grounding
-from kodomo_ai.index.lexical import index_terms, proper_nouns, spell_out_kana
+from kodomo_ai.index.lexical import content_terms, index_terms, proper_nouns, spell_out_kana
 from kodomo_ai.ingest.chunking import split_sentences
 from kodomo_ai.ingest.normalise import normalise_text
 from kodomo_ai.retrieval import Filters, Retriever
@@ -185,11 +185,9 @@ class Consultant:
 
     def evidence_strength(self, query: str, hits: list[Hit]) -> tuple[float, float]:
         """(best dense similarity, share of query words found in the top hits)."""
-        from kodomo_ai.engines.extractive import _STOP
-
         dense = self.retriever.dense(query, 1, Filters(municipality=self.municipality))
         best = dense[0][1] if dense else 0.0
-        terms = {t for t in index_terms(query) if t not in _STOP}
+        terms = content_terms(query)
         found = set()
         for hit in hits[:3]:
             found |= terms & set(index_terms(hit.title + hit.heading + hit.text))

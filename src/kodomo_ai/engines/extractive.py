@@ -12,13 +12,10 @@ import numpy as np
 import yaml
 
 from kodomo_ai.engines.base import AnswerEngine, Draft, EngineRequest
-from kodomo_ai.index.lexical import index_terms
+from kodomo_ai.index.lexical import content_terms, index_terms
 from kodomo_ai.ingest.chunking import split_sentences
 from kodomo_ai.safety.injection import detect_injection
 
-# Words that appear in almost every question and say nothing about its topic.
-_STOP = {"する", "ある", "いる", "なる", "こと", "ため", "もの", "よう", "場合", "ない", "できる", "いい", "良い",
-         "何", "どう", "どこ", "いつ", "いくら", "教える", "知る", "思う", "?"}  # fmt: skip
 _LIST_MARK = re.compile(r"^(?:[-*・●]\s*|\d+[.)]\s+)")
 # What a question asks for, and what a sentence answering it contains.
 _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
@@ -111,7 +108,7 @@ class ExtractiveEngine(AnswerEngine):
         return out
 
     def _score(self, question: str, candidates: list[_Candidate]) -> None:
-        query_terms = {t for t in index_terms(question) if t not in _STOP}
+        query_terms = content_terms(question)
         lexical = np.zeros(len(candidates))
         for i, cand in enumerate(candidates):
             terms = set(index_terms(cand.text))

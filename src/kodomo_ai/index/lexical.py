@@ -133,6 +133,16 @@ def full_name_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# Words that appear in almost every question and say nothing about its topic.
+_QUESTION_WORDS = {"する", "ある", "いる", "なる", "こと", "ため", "もの", "よう", "場合", "ない", "できる", "いい", "良い",
+         "何", "どう", "どこ", "いつ", "いくら", "教える", "知る", "思う", "?"}  # fmt: skip
+
+
+def content_terms(question: str) -> set[str]:
+    """The topic words of a question: its index terms without the words every question has (する, どう, いくら …)."""
+    return {t for t in index_terms(question) if t not in _QUESTION_WORDS}
+
+
 def index_terms(text: str) -> list[str]:
     """Terms for the word index: synonyms folded, then tokenised, plus year aliases."""
     folded = apply_synonyms(spell_out_kana(text))

@@ -127,13 +127,14 @@ def assess_parent(
             "city:hours_count",
         )
     lower = rules.work_hours_lower_limit if parent.reason == "work" else rules.hours_based_reasons_min_hours
+    limit_rule = "city:lower_limit" if parent.reason == "work" else "city:need_table"
     if monthly < lower:
         trace.step(
             f"{label}: {reason_label}が月{hours(monthly)}で、{municipal.name}の下限（月{lower}時間）に届かないため、"
             "この事由では保育が必要と認められません。",
             cite,
             "work_lower_limit" if parent.reason == "work" else "city:need_table",
-            "city:lower_limit" if parent.reason == "work" else "city:need_table",
+            limit_rule,
         )
         return ParentAssessment(
             label=label,
@@ -151,7 +152,7 @@ def assess_parent(
         f"{comparison}なので{NEED_LABELS[need]}です。",
         cite,
         "care_need",
-        "city:lower_limit" if parent.reason == "work" else "city:need_table",
+        limit_rule,
     )
     return ParentAssessment(
         label=label,

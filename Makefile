@@ -44,6 +44,7 @@ test: lint typecheck pytest
 # API on :8000 and UI on :8501 together; Ctrl-C (or either one exiting) stops both.
 run: install
 	$(BIN)/kodomo-ai ingest corpus
+	$(BIN)/kodomo-ai classify fit > /dev/null
 	@$(BIN)/kodomo-ai serve --port 8000 & api=$$!; \
 	trap 'kill $$api 2>/dev/null; wait $$api 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/kodomo-ai ui --port 8501 --api http://127.0.0.1:8000

@@ -37,6 +37,15 @@ def embedder():  # type: ignore[no-untyped-def]
     return load_embedder(DEFAULT_MODEL, MODELS)
 
 
+@pytest.fixture(scope="session")
+def risk_assessor():  # type: ignore[no-untyped-def]
+    """The learned safety classifier, fitted once per machine on evals/training (then loaded)."""
+    from kodomo_ai.config import Settings
+    from kodomo_ai.runtime import open_risk_assessor
+
+    return open_risk_assessor(Settings(models_path=MODELS))
+
+
 @pytest.fixture
 def kb(tmp_path: Path, embedder):  # type: ignore[no-untyped-def]
     """An empty knowledge base in tmp."""

@@ -31,10 +31,10 @@ ANSWERABLE = [
 
 
 @pytest.fixture(scope="module")
-def consultant(corpus_kb) -> Consultant:  # type: ignore[no-untyped-def]
+def consultant(corpus_kb, risk_assessor) -> Consultant:  # type: ignore[no-untyped-def]
     """The default pipeline (extractive engine) over the real corpus, judged on a fixed day."""
     contacts = load_contacts(ROOT / "corpus/contacts/contacts.md")
-    return Consultant(Retriever(corpus_kb), contacts, today=TODAY)
+    return Consultant(Retriever(corpus_kb), contacts, assessor=risk_assessor, today=TODAY)
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_child_allowance_without_ages_asks_for_them(consultant: Consultant) -> N
 
 @pytest.mark.parametrize("engine_name", ["extractive", "openai"])
 def test_emergency_escalates_with_119_first_for_every_engine(
-    corpus_kb: Any, server: ScriptedLLMServer, engine_name: str
+    corpus_kb: Any, server: ScriptedLLMServer, engine_name: str, risk_assessor: Any
 ) -> None:
     engine = None
     if engine_name == "openai":
@@ -100,7 +100,7 @@ def test_emergency_escalates_with_119_first_for_every_engine(
             base_url=server.url + "/v1", model="test", api_key=None, timeout=2, prompts_dir=ROOT / "prompts"
         )
     contacts = load_contacts(ROOT / "corpus/contacts/contacts.md")
-    pipeline = Consultant(Retriever(corpus_kb), contacts, engine=engine, today=TODAY)
+    pipeline = Consultant(Retriever(corpus_kb), contacts, assessor=risk_assessor, engine=engine, today=TODAY)
     for ask in (pipeline.ask, lambda q: _final(pipeline.ask_stream(q))):
         answer = ask("赤ちゃんが息をしていない")
         assert answer.mode == "escalate" and answer.engine == "router"

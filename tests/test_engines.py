@@ -39,20 +39,20 @@ def make_engine(server: ScriptedLLMServer, timeout: float = 2) -> OpenAIEngine:
 
 
 @pytest.fixture(scope="module")
-def consultant_parts(corpus_kb):  # type: ignore[no-untyped-def]
+def consultant_parts(corpus_kb, risk_assessor):  # type: ignore[no-untyped-def]
     """Retriever and contacts over the real corpus (shared by this module's tests)."""
     from kodomo_ai.retrieval import Retriever
     from kodomo_ai.safety.contacts import load_contacts
 
-    return Retriever(corpus_kb), load_contacts(ROOT / "corpus/contacts/contacts.md")
+    return Retriever(corpus_kb), load_contacts(ROOT / "corpus/contacts/contacts.md"), risk_assessor
 
 
 def consultant(parts: Any, engine: Any):  # type: ignore[no-untyped-def]
     """A Consultant with `engine` on the real corpus, judged on a fixed day."""
     from kodomo_ai.consult import Consultant
 
-    retriever, contacts = parts
-    return Consultant(retriever, contacts, engine=engine, today=TODAY)
+    retriever, contacts, assessor = parts
+    return Consultant(retriever, contacts, assessor=assessor, engine=engine, today=TODAY)
 
 
 def hit(n: int, text: str, heading: str = "見出し") -> Hit:

@@ -124,7 +124,7 @@ def test_planted_regression_pii_masker_off_fails_the_privacy_gate(
     healthy = _run(settings, PRIVACY_SUITE)
     assert healthy.suites[0].gate_passed, [c.failed_checks() for c in healthy.cases]
 
-    import kodomo_ai.consult as consult
+    import kodomo_ai.consult.pipeline as consult
     from kodomo_ai.safety.pii import Masked
 
     monkeypatch.setattr(consult, "mask", lambda text, **_: Masked(text=text))  # the regression
@@ -137,7 +137,7 @@ def test_planted_regression_pii_masker_off_fails_the_privacy_gate(
 def test_planted_regression_router_off_fails_the_emergency_case(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import kodomo_ai.consult as consult
+    import kodomo_ai.consult.pipeline as consult
 
     monkeypatch.setattr(consult, "route", lambda *args, **kwargs: None)  # the regression
     result = _run(settings, probe=False)

@@ -99,7 +99,7 @@ def test_missing_file_is_an_engine_error(tmp_path: Path) -> None:
         start_server(str(tmp_path / "missing.gguf"))
 
 
-def test_grounding_fallback_catches_the_tiny_models_inventions(engine, corpus_kb) -> None:  # type: ignore[no-untyped-def]
+def test_grounding_fallback_catches_the_tiny_models_inventions(engine, corpus_kb, risk_assessor) -> None:  # type: ignore[no-untyped-def]
     """Whatever the model writes, the answer that comes out has only numbers its evidence supports."""
     from kodomo_ai.consult import Consultant
     from kodomo_ai.retrieval import Retriever
@@ -107,7 +107,14 @@ def test_grounding_fallback_catches_the_tiny_models_inventions(engine, corpus_kb
 
     contacts = load_contacts(ROOT / "corpus/contacts/contacts.md")
     # k=2 keeps the Japanese prompt within reach of a 135M model on 2 busy cores.
-    pipeline = Consultant(Retriever(corpus_kb), contacts, engine=engine, k=2, today=dt.date(2026, 11, 26))
+    pipeline = Consultant(
+        Retriever(corpus_kb),
+        contacts,
+        assessor=risk_assessor,
+        engine=engine,
+        k=2,
+        today=dt.date(2026, 11, 26),
+    )
     answer = pipeline.ask("出生届はいつまでに出せばいいですか")
     assert answer.mode == "answer"
     drafts = [m for m in engine.sent]
@@ -122,14 +129,16 @@ def test_grounding_fallback_catches_the_tiny_models_inventions(engine, corpus_kb
         assert "14日" in answer.answer
 
 
-def test_emergency_never_reaches_the_model(engine, corpus_kb) -> None:  # type: ignore[no-untyped-def]
+def test_emergency_never_reaches_the_model(engine, corpus_kb, risk_assessor) -> None:  # type: ignore[no-untyped-def]
     from kodomo_ai.consult import Consultant
     from kodomo_ai.retrieval import Retriever
     from kodomo_ai.safety.contacts import load_contacts
 
     before = len(engine.sent)
     contacts = load_contacts(ROOT / "corpus/contacts/contacts.md")
-    pipeline = Consultant(Retriever(corpus_kb), contacts, engine=engine, today=dt.date(2026, 11, 26))
+    pipeline = Consultant(
+        Retriever(corpus_kb), contacts, assessor=risk_assessor, engine=engine, today=dt.date(2026, 11, 26)
+    )
     answer = pipeline.ask("赤ちゃんが息をしていない")
     assert answer.mode == "escalate" and answer.escalation is not None
     assert answer.escalation.contacts[0].number == "119"

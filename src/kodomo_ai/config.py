@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     parent_rate_per_minute: int = 30
     max_body_kb: int = 64
     suites_dir: Path = PROJECT_ROOT / "evals" / "suites"
+    # Labelled messages the learned classifiers are fitted on (at install or first use).
+    training_dir: Path = PROJECT_ROOT / "evals" / "training"
+    router_set: Path = PROJECT_ROOT / "evals" / "router" / "messages.yaml"
 
     @field_validator("openai_api_key")
     @classmethod

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from kodomo_ai.index.cards import CardIndex, CardMatch
 from kodomo_ai.index.knowledge_base import KnowledgeBase
 from kodomo_ai.index.lexical import BM25, index_terms
 from kodomo_ai.schema import Chunk, Hit
@@ -70,6 +72,7 @@ class Retriever:
         self.fusion = fusion
         self.candidates = candidates
         self._words: _WordIndex | None = None
+        self._cards: CardIndex | None = None
         self._lock = threading.Lock()
 
     def words(self) -> _WordIndex:
@@ -79,6 +82,37 @@ class Retriever:
             if self._words is None or self._words.generation != generation:
                 self._words = _WordIndex(self.kb.catalog.all_chunks(), generation)
             return self._words
+
+    def cards(self) -> CardIndex:
+        """The current card index (rebuilt after an ingest in any process)."""
+        generation = self.kb.generation()
+        with self._lock:
+            if self._cards is None or self._cards.generation != generation:
+                threshold = float(self.kb.catalog.get_info("card_threshold") or 1.0)
+                self._cards = CardIndex(self.kb.catalog.cards(), generation, threshold)
+            return self._cards
+
+    def match_cards(
+        self, question: str, *, audience: str | None = None, municipality: str | None = None, k: int = 3,
+        doc_ids: list[str] | None = None,
+    ) -> list[CardMatch]:  # fmt: skip
+        """Cards whose question or paraphrases are nearest to `question` (optionally of `doc_ids` only)."""
+        index = self.cards()
+        if not index.cards:
+            return []
+        vector = self.kb.embedder.embed_batch([question], kind="query")[0]
+        return index.match(
+            vector, question, audience=audience, municipality=municipality, k=k, doc_ids=doc_ids
+        )
+
+    def find_quote(self, doc_id: str, quote: str) -> Hit | None:
+        """The chunk of `doc_id` that contains `quote` (spaces and width folded), as a hit."""
+        words = self.words()
+        wanted = _compact(quote)
+        for chunk in words.chunks:
+            if chunk.doc_id == doc_id and wanted in _compact(chunk.text):
+                return _hit(words, chunk.chunk_id, 1.0)
+        return None
 
     def dense(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """Nearest chunks by embedding."""
@@ -134,6 +168,10 @@ def fuse(
     else:
         raise ValueError(f"unknown fusion method: {method}")
     return sorted(scores.items(), key=lambda kv: -kv[1])
+
+
+def _compact(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 def _hit(words: _WordIndex, chunk_id: str, score: float) -> Hit:

@@ -10,7 +10,16 @@ from pydantic import BaseModel, Field
 DocType = Literal["guidance", "manual", "flow", "faq", "notice", "training", "contacts"]
 Audience = Literal["parent", "caseworker", "trainer"]
 Mode = Literal["answer", "escalate", "abstain", "refuse"]
-DOC_TYPES: tuple[str, ...] = ("guidance", "manual", "flow", "faq", "notice", "training", "contacts")
+DOC_TYPES: tuple[str, ...] = (
+    "guidance",
+    "manual",
+    "flow",
+    "faq",
+    "notice",
+    "training",
+    "contacts",
+    "referral",
+)
 AUDIENCES: tuple[str, ...] = ("parent", "caseworker", "trainer")
 
 
@@ -65,6 +74,49 @@ class Citation(BaseModel):
     source: str
     chunk_id: str
     quote: str
+
+
+class CardCitation(BaseModel):
+    """Where a card's answer comes from: a sentence of a document section."""
+
+    doc_id: str
+    heading: str = ""
+    quote: str
+
+
+class CardVersion(BaseModel):
+    """A card in another language or register (English, やさしい日本語)."""
+
+    question: str = ""
+    paraphrases: list[str] = Field(default_factory=list)
+    answer: str
+
+
+class Card(BaseModel):
+    """A knowledge card: a question people ask, its paraphrases, and a short cited answer."""
+
+    card_id: str
+    doc_id: str
+    question: str
+    paraphrases: list[str] = Field(default_factory=list)
+    answer: str
+    conditions: list[str] = Field(default_factory=list)
+    ask: str = ""
+    audience: list[str] = Field(default_factory=lambda: list(AUDIENCES))
+    citations: list[CardCitation] = Field(default_factory=list)
+    en: CardVersion | None = None
+    easy: CardVersion | None = None
+    municipality: str | None = None
+    source_path: str = ""
+
+    def questions(self) -> list[str]:
+        """The canonical question and its paraphrases."""
+        return [self.question, *self.paraphrases]
+
+    def match_texts(self) -> list[str]:
+        """Every wording a user's question is matched against (Japanese, then English if any)."""
+        english = [self.en.question, *self.en.paraphrases] if self.en else []
+        return [t for t in [*self.questions(), *english] if t.strip()]
 
 
 class Contact(BaseModel):

@@ -15,6 +15,7 @@ from kodomo_ai.config import Settings
 
 if TYPE_CHECKING:
     from kodomo_ai.consult import Consultant
+    from kodomo_ai.consult.understand import load_splitter
     from kodomo_ai.index.knowledge_base import KnowledgeBase
 
 DEFAULT_PARENT_RATE_PER_MINUTE = 30
@@ -59,13 +60,16 @@ def build_consultant(settings: Settings, kb: KnowledgeBase, engine: str) -> Cons
     from kodomo_ai.consult import Consultant
     from kodomo_ai.engines.registry import get_engine
     from kodomo_ai.retrieval import Retriever
+    from kodomo_ai.runtime import open_risk_assessor, open_scope_reader
     from kodomo_ai.safety.contacts import load_contacts
 
     contacts = load_contacts(settings.corpus_dir / "contacts" / "contacts.md")
     chosen = None if engine == "extractive" else get_engine(engine, settings)
     return Consultant(
-        Retriever(kb), contacts, engine=chosen, municipality=settings.municipality, k=settings.top_k
-    )
+        Retriever(kb), contacts, engine=chosen, municipality=settings.municipality, k=settings.top_k,
+        assessor=open_risk_assessor(settings), scope=open_scope_reader(settings),
+        splitter=load_splitter(settings.training_dir / "understand" / "compound.yaml"),
+    )  # fmt: skip
 
 
 def get_state(request: Request) -> AppState:

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "keys": "kodomo_ai.cli.serve_cmd:keys",
     "audit": "kodomo_ai.cli.serve_cmd:audit",
     "revise": "kodomo_ai.cli.revise_cmd:revise",
+    "classify": "kodomo_ai.cli.classify_cmd:classify",
 }
 
 

@@ -11,7 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from kodomo_ai.schema import Chunk, Document
+import numpy as np
+
+from kodomo_ai.schema import Card, Chunk, Document
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -22,6 +24,8 @@ CREATE TABLE IF NOT EXISTS chunks (
   position INTEGER NOT NULL, heading TEXT NOT NULL, text TEXT NOT NULL, terms TEXT NOT NULL, meta TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, position);
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cards (
+  card_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, data TEXT NOT NULL, vectors BLOB NOT NULL, dim INTEGER NOT NULL);
 """
 
 
@@ -120,6 +124,32 @@ class Catalog:
             )  # fmt: skip
             out.append((chunk, json.loads(terms), docs.get(doc_id, {})))
         return out
+
+    def replace_cards(self, cards: list[tuple[Card, np.ndarray]]) -> None:
+        """Replace every knowledge card (with the vectors of its questions) in one transaction."""
+        with self._tx() as db:
+            db.execute("DELETE FROM cards")
+            db.executemany(
+                "INSERT INTO cards (card_id, doc_id, data, vectors, dim) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (
+                        c.card_id,
+                        c.doc_id,
+                        c.model_dump_json(),
+                        np.asarray(v, dtype=np.float32).tobytes(),
+                        v.shape[1],
+                    )
+                    for c, v in cards
+                ],
+            )
+
+    def cards(self) -> list[tuple[Card, np.ndarray]]:
+        """Every knowledge card with its question vectors, in id order."""
+        rows = self._db.execute("SELECT data, vectors, dim FROM cards ORDER BY card_id").fetchall()
+        return [
+            (Card.model_validate_json(data), np.frombuffer(blob, dtype=np.float32).reshape(-1, dim))
+            for data, blob, dim in rows
+        ]
 
     def close(self) -> None:
         """Close the database."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
@@ -14,12 +13,13 @@ from typing import Any
 import numpy as np
 import yaml
 
+from kodomo_ai.text.sudachi import MAX_CHARS as _MAX_CHARS
+from kodomo_ai.text.sudachi import Sudachi as _Sudachi
+
 _SYNONYMS_FILE = Path(__file__).with_name("data") / "synonyms.yaml"
 _KANA_FILE = Path(__file__).with_name("data") / "kana_spellings.yaml"
 # Parts of speech that carry no topic: particles, auxiliaries, symbols, blanks.
 _DROP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号"}
-# Sudachi rejects inputs over ~49 KB; stay well under it.
-_MAX_CHARS = 8000
 _ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
 _WAREKI = re.compile(r"(令和|平成|昭和)(元|\d{1,2})年")
 _SEIREKI = re.compile(r"(19[2-9]\d|20\d\d)年")
@@ -65,43 +65,6 @@ def year_aliases(text: str) -> list[str]:
         if era is not None:  # years before 昭和 have no alias here
             out.append(f"{era[0]}{western - era[1]}年")
     return out
-
-
-class _Sudachi:
-    """One shared Sudachi tokenizer (loading the dictionary is slow; tokenising is not thread-safe)."""
-
-    _instance: _Sudachi | None = None
-    _lock = threading.Lock()
-
-    def __init__(self) -> None:
-        from sudachipy import Dictionary, SplitMode
-
-        self.tokenizer = Dictionary(dict="core").create()
-        self.mode = SplitMode.C
-
-    @classmethod
-    def get(cls) -> _Sudachi:
-        with cls._lock:
-            if cls._instance is None:
-                cls._instance = _Sudachi()
-            return cls._instance
-
-    def words(self, text: str) -> list[tuple[str, str]]:
-        """(normalized form, POS) of the mode-C words, each followed by its mode-A parts when it splits."""
-        from sudachipy import SplitMode
-
-        out: list[tuple[str, str]] = []
-        with self._lock:
-            for start in range(0, len(text), _MAX_CHARS):
-                for m in self.tokenizer.tokenize(text[start : start + _MAX_CHARS], self.mode):
-                    pos = m.part_of_speech()[0]
-                    out.append((m.normalized_form(), pos))
-                    # 育児休業中 is one C-unit; its parts let a query for 育児休業 match it too.
-                    if len(m.surface()) > 2:
-                        parts = m.split(SplitMode.A)
-                        if len(parts) > 1:
-                            out.extend((p.normalized_form(), p.part_of_speech()[0]) for p in parts)
-        return out
 
 
 def tokenize(text: str) -> list[str]:

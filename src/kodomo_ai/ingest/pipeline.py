@@ -9,12 +9,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from kodomo_ai.errors import IngestError
+from kodomo_ai.index.cards import fit_match_threshold
 from kodomo_ai.index.knowledge_base import KnowledgeBase, chunk_metadata
 from kodomo_ai.index.lexical import index_terms
+from kodomo_ai.ingest.cards import cards_from_qa_page, load_card_file
 from kodomo_ai.ingest.chunking import chunk_document
 from kodomo_ai.ingest.loaders import SUPPORTED_SUFFIXES, load_file
-from kodomo_ai.schema import Chunk, Document
+from kodomo_ai.ingest.normalise import normalise_text
+from kodomo_ai.schema import Card, Chunk, Document
 
 log = logging.getLogger(__name__)
 # Bump when chunking or word-index terms change: unchanged files must then be indexed again.
@@ -33,13 +38,15 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     errors: list[IngestError] = field(default_factory=list)
     chunks: int = 0
+    cards: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
         """One line: added / updated / removed / unchanged counts."""
         return (
             f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
-            f"unchanged {len(self.unchanged)}, errors {len(self.errors)} ({self.chunks} chunks, {self.seconds:.1f}s)"
+            f"unchanged {len(self.unchanged)}, errors {len(self.errors)} ({self.chunks} chunks, {self.cards} cards, "
+            f"{self.seconds:.1f}s)"
         )
 
 
@@ -72,12 +79,14 @@ def ingest_paths(kb: KnowledgeBase, paths: Iterable[Path], *, max_bytes: int = 2
     indexed = kb.catalog.hashes()
     seen: set[str] = set()
     pending: list[tuple[Document, list[Chunk]]] = []
+    qa_cards: list[Card] = []
     for path in files:
         try:
             doc = load_file(path, max_bytes=max_bytes)
         except IngestError as exc:
             report.errors.append(exc)
             continue
+        qa_cards.extend(cards_from_qa_page(doc))
         if doc.doc_id in seen:
             report.errors.append(
                 IngestError(str(path), f"doc_id が重複しています: {doc.doc_id} (duplicate doc_id)")
@@ -100,7 +109,9 @@ def ingest_paths(kb: KnowledgeBase, paths: Iterable[Path], *, max_bytes: int = 2
     report.chunks += _write(kb, pending)
     report.removed = _remove_missing(kb, indexed, seen, report, folders, files)
     _sweep_orphans(kb)
-    if report.added or report.updated or report.removed:
+    card_files = sorted(p for folder in folders for p in folder.rglob("cards/*.yaml"))
+    cards_changed = _index_cards(kb, card_files, qa_cards, report) if card_files or qa_cards else False
+    if report.added or report.updated or report.removed or cards_changed:
         kb.catalog.set_info("generation", uuid.uuid4().hex)
     report.seconds = time.perf_counter() - started
     return report
@@ -137,6 +148,61 @@ def _write(kb: KnowledgeBase, pending: list[tuple[Document, list[Chunk]]]) -> in
         kb.catalog.replace_document(doc, doc_chunks, terms)
         kb.store.delete(sorted(old - {c.chunk_id for c in doc_chunks}))
     return len(texts)
+
+
+def _index_cards(kb: KnowledgeBase, files: list[Path], qa_cards: list[Card], report: IngestReport) -> bool:
+    """Check every card against the indexed documents, embed its wordings, and replace the card table.
+
+    A card whose document is not indexed or whose quote is not in that document gets an error line; the
+    others are indexed. Vectors of unchanged wordings are reused. True when the table changed.
+    """
+    cards = list(qa_cards)
+    for path in files:
+        loaded, errors = load_card_file(path)
+        cards.extend(loaded)
+        report.errors.extend(errors)
+    docs = {d["doc_id"]: d for d in kb.catalog.documents()}
+    texts: dict[str, str] = {}
+    for chunk, _terms, _doc in kb.catalog.all_chunks():
+        texts[chunk.doc_id] = texts.get(chunk.doc_id, "") + "\n" + chunk.text
+    valid: list[Card] = []
+    for card in cards:
+        missing = [c.doc_id for c in card.citations if c.doc_id not in docs]
+        if card.doc_id not in docs or missing:
+            report.errors.append(
+                IngestError(
+                    card.source_path or card.doc_id,
+                    f"[{card.card_id}] 引用先の文書が索引にありません: {missing or card.doc_id}",
+                )
+            )
+            continue
+        absent = [
+            c.quote
+            for c in card.citations
+            if normalise_text(c.quote) not in normalise_text(texts.get(c.doc_id, ""))
+        ]
+        if absent:
+            report.errors.append(
+                IngestError(
+                    card.source_path or card.doc_id,
+                    f"[{card.card_id}] 引用文が文書にありません: {absent[0][:40]}",
+                )
+            )
+            continue
+        card.municipality = docs[card.doc_id].get("municipality") or None
+        valid.append(card)
+    old: dict[str, np.ndarray] = {}
+    for card, vectors in kb.catalog.cards():
+        old.update(zip(card.match_texts(), vectors, strict=False))
+    wanted = [t for card in valid for t in card.match_texts() if t not in old]
+    if wanted:
+        old.update(zip(wanted, kb.embedder.embed_batch(wanted, kind="query"), strict=True))
+    rows = [(card, np.stack([old[t] for t in card.match_texts()])) for card in valid]
+    before = {c.model_dump_json() for c, _ in kb.catalog.cards()}
+    kb.catalog.replace_cards(rows)
+    kb.catalog.set_info("card_threshold", f"{fit_match_threshold(rows):.4f}")
+    report.cards = len(rows)
+    return before != {c.model_dump_json() for c, _ in rows}
 
 
 def _remove_missing(

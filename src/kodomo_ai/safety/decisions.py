@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kodomo_ai.safety.normalise import normalise
+from kodomo_ai.text.fold import normalise
 
 # "decide / judge / approve this for me": the system explains the rule but does not decide.
 _ASKS_DECISION = re.compile(

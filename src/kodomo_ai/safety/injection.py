@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kodomo_ai.safety.normalise import fold, normalise
+from kodomo_ai.text.fold import fold, normalise
 
 # Patterns run on normalise()d text (NFKC, lower case, no spaces, katakana folded to hiragana); their
 # sources go through the same kana fold, so they may be written in katakana.

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kodomo_ai.index.lexical import full_name_spans
-from kodomo_ai.safety.normalise import fold
+from kodomo_ai.text.fold import fold
 
 # Placeholder kinds in the order their detectors run; an earlier detector wins an overlap.
 KINDS: tuple[str, ...] = ("メール", "マイナンバー", "電話", "郵便番号", "住所", "氏名")

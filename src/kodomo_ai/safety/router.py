@@ -1,4 +1,4 @@
-"""The safety router: decide, without any LLM, whether a message must be escalated or refused."""
+"""The safety router: a learned risk classifier plus a pattern floor decide, without any LLM, what comes first."""
 
 from __future__ import annotations
 
@@ -7,30 +7,35 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from string import Template
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field
 
 from kodomo_ai.safety.contacts import ContactBook
 from kodomo_ai.safety.injection import detect_injection
-from kodomo_ai.safety.normalise import fold, normalise
 from kodomo_ai.safety.pii import mask
 from kodomo_ai.schema import Contact, Escalation
+from kodomo_ai.text.fold import fold, normalise
+
+if TYPE_CHECKING:
+    from kodomo_ai.classify.risk import RiskAssessor
 
 PATTERNS_PATH = Path(__file__).with_name("router_patterns.yaml")
 _TERM = re.compile(r"\{([A-Z_]+)\}")
 
 
 class RouteDecision(BaseModel):
-    """What to do instead of answering: escalate to people (with contacts) or refuse (with where to go)."""
+    """Escalate to people, refuse (with where to go), or answer with a safety note first ("note": gray zone)."""
 
-    mode: Literal["escalate", "refuse"]
+    mode: Literal["escalate", "refuse", "note"]
     category: str
     reason: str
     message: str
     contacts: list[Contact] = Field(default_factory=list)
     signals: list[str] = Field(default_factory=list)
+    # The sentence that carried the risk when it is only part of the message ("" otherwise).
+    segment: str = ""
 
     def escalation(self) -> Escalation:
         """The reason and contacts in the shape of the `ask --json` contract."""
@@ -59,6 +64,9 @@ class _Category:
     detector: str | None = None
     danger_lead: str = ""
     danger_contacts: tuple[str, ...] = ()
+    learned: str = ""  # the classifier label that routes here
+    floor: bool = True  # False: its patterns do not route alone (the learned path decides)
+    note: str = ""  # the line shown above an ordinary answer in the gray zone
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,9 @@ def load_rules(path: Path = PATTERNS_PATH) -> _Rules:
             detector=c.get("detector"),
             danger_lead=c.get("danger_lead", "").strip(),
             danger_contacts=tuple(c.get("danger_contacts", [])),
+            learned=c.get("learned", ""),
+            floor=bool(c.get("floor", True)),
+            note=c.get("note", "").strip(),
         )
         for c in data["categories"]
     )
@@ -161,31 +172,57 @@ def _render(category: _Category, contacts: list[Contact], book: ContactBook, dan
     return Template("\n".join(lines)).safe_substitute(numbers)
 
 
-def route(text: str, contacts: ContactBook) -> RouteDecision | None:
-    """Return an escalation or refusal for `text`, or None when it is an ordinary question."""
+def _learned_category(label: str, folded: str, rules: _Rules) -> _Category | None:
+    """The category a classifier label routes to (abuse at a nursery goes to nursery_abuse)."""
+    for category in rules.categories:
+        if category.learned == label and (category.requires is None or category.requires.search(folded)):
+            return category
+    return None
+
+
+def route(text: str, contacts: ContactBook, assessor: RiskAssessor | None = None) -> RouteDecision | None:
+    """Return an escalation, refusal or gray-zone note for `text`, or None when it is an ordinary question.
+
+    The classifier scores every sentence; the pattern table is a floor that can add routes, never remove them.
+    """
     if not text or not text.strip():
         return None
     rules = load_rules()
     folded = prepare(text, contacts, rules)
-    fired: list[tuple[_Category, list[str]]] = []
+    fired: dict[str, tuple[_Category, list[str]]] = {}
     for category in rules.categories:
         if category.detector == "injection":
             if detect_injection(text):
-                fired.append((category, ["injection"]))
+                fired[category.name] = (category, ["injection"])
             continue
-        if category.requires is not None and not category.requires.search(folded):
+        if not category.floor or (category.requires is not None and not category.requires.search(folded)):
             continue
         score, ids = _score(category, folded, rules)
         if ids and score >= rules.threshold:
-            fired.append((category, ids))
-    if not fired:
-        return None
-    winner, ids = fired[0]
+            fired[category.name] = (category, ids)
+    notes: list[_Category] = []
+    segment = ""
+    for risk in assessor.assess(text) if assessor else []:
+        learned = _learned_category(risk.label, folded, rules)
+        if learned is None or learned.name in fired:
+            continue
+        if risk.tier == "act":
+            fired[learned.name] = (learned, [f"learned:{risk.label}={risk.probability:.2f}"])
+            segment = segment or (risk.segment if risk.segment != text.strip() else "")
+        elif learned.mode == "escalate" and learned.note:
+            notes.append(learned)
+    order = {c.name: i for i, c in enumerate(rules.categories)}
+    ranked = sorted(fired.values(), key=lambda pair: order[pair[0].name])
+    # An escalation outranks a refusal: the lines come first whatever else the message asks.
+    ranked.sort(key=lambda pair: pair[0].mode != "escalate" and pair[0].name != "refuse_harm")
+    if not ranked:
+        return _note(notes, contacts) if notes else None
+    winner, ids = ranked[0]
     danger = bool(winner.danger_contacts) and any(p.search(folded) for p in rules.danger)
     keys = list(winner.danger_contacts if danger else winner.contacts)
     # Another escalation that also fired adds its most urgent line (e.g. an injured, abused child: 119 then 189).
-    for other, _ in fired[1:]:
-        if other.mode == "escalate" and other.contacts and other.contacts[0] not in keys:
+    for other in [c for c, _ in ranked[1:] if c.mode == "escalate"] + notes:
+        if other.contacts and other.contacts[0] not in keys:
             keys.append(other.contacts[0])
     chosen = contacts.pick(keys)
     return RouteDecision(
@@ -195,4 +232,18 @@ def route(text: str, contacts: ContactBook) -> RouteDecision | None:
         message=_render(winner, chosen, contacts, danger),
         contacts=chosen,
         signals=ids + (["danger_now"] if danger else []),
+        segment=segment if winner.mode == "escalate" else "",
     )
+
+
+def _note(notes: list[_Category], book: ContactBook) -> RouteDecision:
+    """A gray-zone decision: the answer goes ahead, with the lines of every possible risk above it."""
+    keys: list[str] = []
+    for category in notes:
+        keys.extend(k for k in category.contacts[:2] if k not in keys)
+    numbers = {key: book[key].number for key in book}
+    message = "\n".join(Template(c.note).safe_substitute(numbers) for c in notes)
+    return RouteDecision(
+        mode="note", category=notes[0].name, reason=notes[0].reason, message=message,
+        contacts=book.pick(keys), signals=[f"note:{c.name}" for c in notes],
+    )  # fmt: skip

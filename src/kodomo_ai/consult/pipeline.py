@@ -7,9 +7,17 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from string import Template
+from typing import TYPE_CHECKING, Any
 
+import yaml
+
+from kodomo_ai.classify.risk import split_segments
+from kodomo_ai.classify.scope import OUT_OF_SCOPE, ScopeDecision
+from kodomo_ai.consult.understand import QuestionSplitter, load_splitter
 from kodomo_ai.engines.base import AnswerEngine, Draft, EngineRequest
 from kodomo_ai.engines.extractive import ExtractiveEngine
 from kodomo_ai.engines.openai_compat import OpenAIEngine
@@ -24,10 +32,16 @@ from kodomo_ai.rules.tables import load_municipality
 from kodomo_ai.rules.tools import RuleOutcome, apply_rules
 from kodomo_ai.safety.contacts import ContactBook, load_contacts
 from kodomo_ai.safety.decisions import REFERRAL, asks_for_decision
+from kodomo_ai.safety.injection import detect_injection
 from kodomo_ai.safety.pii import Masked, mask
 from kodomo_ai.safety.router import RouteDecision, route
-from kodomo_ai.schema import Answer, Citation, Escalation, Hit
+from kodomo_ai.schema import Answer, Citation, Escalation, Hit, Mode
 
+if TYPE_CHECKING:
+    from kodomo_ai.classify.risk import RiskAssessor
+    from kodomo_ai.classify.scope import ScopeReader
+
+_REFERRALS = Path(__file__).with_name("referrals.yaml")
 audit = logging.getLogger("kodomo_ai.audit")
 log = logging.getLogger(__name__)
 
@@ -58,7 +72,9 @@ class Consultant:
     """The consultation pipeline over one knowledge base; safe to share between threads."""
 
     def __init__(
-        self, retriever: Retriever, contacts: ContactBook, *, engine: AnswerEngine | None = None,
+        self, retriever: Retriever, contacts: ContactBook, *, assessor: RiskAssessor,
+        scope: ScopeReader | None = None, splitter: QuestionSplitter | None = None,
+        engine: AnswerEngine | None = None,
         municipality: str | None = "midori", k: int = 6, thresholds: Thresholds | None = None,
         today: dt.date | None = None,
     ) -> None:  # fmt: skip
@@ -72,17 +88,26 @@ class Consultant:
         self.k = k
         self.thresholds = thresholds or Thresholds()
         self._today = today
+        self.assessor = assessor
+        self.scope = scope
+        self.splitter = splitter
 
     @classmethod
     def from_settings(cls, settings: Any, engine: str | None = None) -> Consultant:
         """Build the pipeline the settings describe (index, contacts, engine)."""
-        from kodomo_ai.runtime import open_retriever
+        from kodomo_ai.runtime import open_retriever, open_risk_assessor, open_scope_reader
 
         retriever = open_retriever(settings)
+        assessor = open_risk_assessor(settings)
+        scope = open_scope_reader(settings)
+        splitter = load_splitter(settings.training_dir / "understand" / "compound.yaml")
         contacts = load_contacts(settings.corpus_dir / "contacts" / "contacts.md")
         name = engine or settings.engine
         chosen = None if name == "extractive" else get_engine(name, settings)
-        return cls(retriever, contacts, engine=chosen, municipality=settings.municipality, k=settings.top_k)
+        return cls(
+            retriever, contacts, engine=chosen, municipality=settings.municipality, k=settings.top_k,
+            assessor=assessor, scope=scope, splitter=splitter,
+        )  # fmt: skip
 
     @property
     def today(self) -> dt.date:
@@ -101,6 +126,7 @@ class Consultant:
             answer = prepared
         else:
             answer = self._answer(prepared, audience=audience, plain=plain, language=language)
+            answer = self._with_safety(answer, prepared.safety)
         answer.id = qid
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         self._audit(answer, audience)
@@ -119,9 +145,9 @@ class Consultant:
         if len(text) > MAX_QUESTION_CHARS:
             raise InputError("question", f"質問が長すぎます（{len(text)}文字、上限{MAX_QUESTION_CHARS}文字）")
         # Safety first, on the raw words, before anything else can go wrong.
-        decision = route(text, self.contacts)
-        if decision is not None:
-            return self._routed(text, decision)
+        decision = route(text, self.contacts, self.assessor)
+        if decision is not None and decision.mode != "note":
+            return self._routed(text, decision, audience)
         public = self.contacts.numbers()
         masked = mask(text, public_numbers=public)
         # Earlier turns join the question, so they are masked the same way before they go anywhere.
@@ -129,18 +155,58 @@ class Consultant:
             {**m, "content": mask(m.get("content", ""), public_numbers=public).text} for m in history or []
         ]
         standalone = self.rewrite(masked.text, past)
-        return _Prepared(question=text, masked=masked, standalone=spell_out_kana(standalone))
+        scope = self.scope.read(masked.text) if self.scope is not None else None
+        return _Prepared(
+            question=text, masked=masked, standalone=spell_out_kana(standalone), safety=decision, scope=scope
+        )  # fmt: skip
 
-    def _routed(self, question: str, decision: RouteDecision) -> Answer:
+    def _routed(self, question: str, decision: RouteDecision, audience: str) -> Answer:
         escalation = (
             Escalation(reason=decision.reason, contacts=list(decision.contacts))
             if decision.contacts
             else None
         )
-        return Answer(
-            question=question, mode=decision.mode, answer=decision.message, escalation=escalation,
-            engine="router", notes=[f"route:{decision.category}"],
+        answer = Answer(
+            question=question, mode="refuse" if decision.mode == "refuse" else "escalate",
+            answer=decision.message, escalation=escalation, engine="router", notes=[f"route:{decision.category}", *decision.signals],
         )  # fmt: skip
+        if decision.category == "refuse_injection":
+            # An instruction planted in a question is ignored; the legitimate part is still answered.
+            kept = [
+                s for s in split_segments(question)[1:] if s != decision.segment and not detect_injection(s)
+            ]
+            rest = "".join(kept)
+            again = route(rest, self.contacts, self.assessor) if len(rest) >= 8 else decision
+            if again is None or again.mode == "note":
+                follow = self._prepare(rest, audience, None)
+                if not isinstance(follow, Answer):
+                    ignored = self._answer(follow, audience=audience, plain=False, language="ja")
+                    ignored.question = question
+                    ignored.notes.append("instruction_ignored")
+                    return ignored
+            return answer
+        rest = question.replace(decision.segment, " ").strip() if decision.segment else ""
+        if decision.mode == "escalate" and len(rest) >= 8:
+            # The alarm was one sentence of a longer message: the lines come first, then the rest is answered.
+            follow = self._prepare(rest, audience, None)
+            if not isinstance(follow, Answer) and follow.safety is None:
+                extra = self._answer(follow, audience=audience, plain=False, language="ja")
+                if extra.mode == "answer":
+                    answer.answer = f"{answer.answer}\n\n{extra.answer}"
+                    answer.citations = extra.citations
+                    answer.retrieved = extra.retrieved
+                    answer.notes.append("answered_rest")
+        return answer
+
+    @staticmethod
+    def _with_safety(answer: Answer, decision: RouteDecision | None) -> Answer:
+        """A gray-zone message keeps its answer (or abstention) with the safety lines shown first."""
+        if decision is None:
+            return answer
+        answer.answer = f"{decision.message}\n\n{answer.answer}"
+        answer.escalation = Escalation(reason=decision.reason, contacts=list(decision.contacts))
+        answer.notes = [*answer.notes, f"safety_note:{decision.category}"]
+        return answer
 
     @staticmethod
     def rewrite(question: str, history: list[dict[str, str]]) -> str:
@@ -199,9 +265,13 @@ class Consultant:
         asking = rule if rule is not None and rule.status == "needs_input" else None
         if asking is not None:
             rule = None  # answer the general rule from the documents, then ask for the missing input
-        hits = self.retrieve(p.standalone, audience)
-        rule_hits = self._rule_hits(rule, hits)
         unknown = self.local_specifics(p.standalone)
+        hits = self.retrieve(p.standalone, audience)
+        if rule is None and asking is None and not unknown:
+            carded = self._card_answer(p, audience=audience, plain=plain, language=language, hits=hits)
+            if carded is not None:
+                return carded
+        rule_hits = self._rule_hits(rule, hits)
         if rule is None and unknown:
             return self._abstain(p.question, hits, note=f"local specifics about {', '.join(unknown)}")
         best, overlap = self.evidence_strength(p.standalone, hits)
@@ -219,7 +289,81 @@ class Consultant:
         )  # fmt: skip
         return _Plan(prepared=p, request=request, rule=rule, asking=asking, pool=pool)
 
+    def _card_answer(
+        self, p: _Prepared, *, audience: str, plain: bool, language: str, hits: list[Hit] | None = None
+    ) -> Answer | None:
+        """The best card of the documents retrieval found, when its question matches (see fit_match_threshold)."""
+        hits = hits if hits is not None else self.retrieve(p.standalone, audience)
+        # Two independent signals must agree: the card's document is among the best documents for the question.
+        docs = list(dict.fromkeys(h.doc_id for h in hits))[:3]
+        matches = self.retriever.match_cards(
+            p.standalone, audience=audience, municipality=self.municipality, k=2, doc_ids=docs
+        )
+        if not matches or matches[0].similarity < self.retriever.cards().threshold:
+            return None
+        card = matches[0].card
+        found = [(h, c.quote) for c in card.citations if (h := self.retriever.find_quote(c.doc_id, c.quote))]
+        if not found:
+            return None
+        cited = [h for h, _ in found]
+        text = (
+            card.en.answer
+            if language == "en" and card.en
+            else card.easy.answer
+            if plain and card.easy
+            else card.answer
+        )
+        text = text.strip() + "".join(f"[{i + 1}]" for i in range(len(cited)))
+        if card.ask and language != "en" and len(text) + len(card.ask) <= 200:
+            text += f"\n個別のことは、{card.ask}にお問い合わせください。"
+        answer = Answer(
+            question=p.question, mode="answer", answer=self._redact(text, p.masked), engine="cards",
+            citations=self._citations([(h.chunk_id, q) for h, q in found], cited),
+            notes=[f"card:{card.card_id} sim={matches[0].similarity:.3f}"],
+        )  # fmt: skip
+        answer.retrieved = cited
+        return answer
+
+    def _refer(self, p: _Prepared, label: str, audience: str, plain: bool, language: str) -> Answer:
+        """Another office's question (or a request for a person): where to go, with a referral page if one fits."""
+        entry = referrals()[label]
+        numbers = {key: self.contacts[key].number for key in self.contacts}
+        text = Template(entry["text"]).safe_substitute(numbers)
+        contacts = self.contacts.pick(list(entry.get("contacts", [])))
+        mode: Mode = "answer" if label in ("handoff", "chitchat") else "abstain"
+        answer = Answer(
+            question=p.question, mode=mode, answer=text, engine="scope", notes=[f"scope:{label}"],
+            escalation=Escalation(reason=entry["reason"], contacts=contacts) if contacts else None,
+        )  # fmt: skip
+        if label in ("out_other", "handoff", "chitchat"):
+            return answer
+        carded = self._card_answer(p, audience=audience, plain=plain, language=language)
+        if carded is not None and carded.citations:
+            # A referral page says what the benefit is and who handles it: quote it under the referral.
+            answer.answer = f"{text}\n{carded.answer}"
+            answer.citations = carded.citations
+            answer.retrieved = carded.retrieved
+            answer.notes.extend(carded.notes)
+        return answer
+
     def _answer(self, p: _Prepared, *, audience: str, plain: bool, language: str) -> Answer:
+        """Answer each question of the message in order (most messages ask one)."""
+        parts = self.splitter.split(p.masked.text) if self.splitter is not None else []
+        if len(parts) < 2:
+            return self._answer_one(p, audience=audience, plain=plain, language=language)
+        answers = []
+        for part in parts:
+            scope = self.scope.read(part.text) if self.scope is not None else None
+            one = replace(p, standalone=spell_out_kana(part.query), scope=scope)
+            answers.append(self._answer_one(one, audience=audience, plain=plain, language=language))
+        return join_answers(p.question, answers)
+
+    def _answer_one(self, p: _Prepared, *, audience: str, plain: bool, language: str) -> Answer:
+        if p.scope is not None and p.scope.label in (*OUT_OF_SCOPE, "handoff", "chitchat"):
+            return self._refer(p, p.scope.label, audience, plain, language)
+        if p.scope is not None and p.scope.label == "local_detail":
+            carded = self._card_answer(p, audience=audience, plain=plain, language=language)
+            return carded or self._refer(p, "local_detail", audience, plain, language)
         plan = self._plan(p, audience=audience, plain=plain, language=language)
         if isinstance(plan, Answer):
             return plan
@@ -378,6 +522,9 @@ class Consultant:
             if isinstance(prepared, Answer)
             else self._plan(prepared, audience=audience, plain=plain, language=language)
         )
+        safety = None if isinstance(prepared, Answer) else prepared.safety
+        if safety is not None:  # the gray-zone lines come before anything else is streamed
+            yield {"type": "delta", "text": f"{safety.message}\n\n"}
         if isinstance(plan, Answer):
             answer = plan
             yield {"type": "delta", "text": answer.answer}
@@ -411,9 +558,43 @@ class Consultant:
                 attempts = 0 if any(e.startswith("engine_error") for e in errors) else 1
                 text, cited, name, more = self._generate(plan.request, plan.rule, attempts=attempts)
                 answer = self._finish(plan, text, cited, name, [*errors, "stream_replaced", *more])
+        if plan is not prepared:  # a routed answer is final as it is
+            answer = self._with_safety(answer, safety)
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         self._audit(answer, audience)
         yield {"type": "final", "answer": answer.model_dump(mode="json")}
+
+
+def _shift_marks(text: str, offset: int) -> str:
+    """Renumber [n] citation marks by `offset`."""
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", text)
+
+
+def join_answers(question: str, answers: list[Answer]) -> Answer:
+    """One answer for a message of several questions: each part numbered, its [n] marks renumbered."""
+    useful = [a for a in answers if a.mode == "answer"] or answers[:1]
+    lines: list[str] = []
+    citations: list[Citation] = []
+    for n, part in enumerate(useful, 1):
+        offset = len(citations)
+        text = _shift_marks(part.answer, offset)
+        lines.append(f"{n}. {text}" if len(useful) > 1 else text)
+        citations.extend(part.citations)
+    joined = Answer(
+        question=question, mode=useful[0].mode, answer="\n".join(lines), citations=citations,
+        escalation=next((a.escalation for a in useful if a.escalation), None), engine=useful[0].engine,
+        rule_results=[r for a in useful for r in a.rule_results],
+        notes=[f"parts:{len(answers)}", *[n for a in useful for n in a.notes]],
+    )  # fmt: skip
+    joined.retrieved = [h for a in useful for h in a.retrieved]
+    return joined
+
+
+@lru_cache(maxsize=1)
+def referrals() -> dict[str, dict[str, Any]]:
+    """Replies for questions that belong elsewhere, by scope label (safety/referrals.yaml)."""
+    data: dict[str, dict[str, Any]] = yaml.safe_load(_REFERRALS.read_text(encoding="utf-8"))
+    return data
 
 
 def _rule_evidence(rule: RuleOutcome | None) -> str:
@@ -434,6 +615,8 @@ class _Prepared:
     question: str
     masked: Masked
     standalone: str
+    safety: RouteDecision | None = None  # a gray-zone note to show above the answer
+    scope: ScopeDecision | None = None  # another office's question, one's own case, a person asked for …
 
 
 @dataclass

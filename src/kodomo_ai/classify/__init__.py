@@ -1,0 +1,1 @@
+"""Learned decisions on wording (safety risk, scope, intent): data, features, fitting and prediction."""

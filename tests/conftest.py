@@ -46,6 +46,23 @@ def risk_assessor():  # type: ignore[no-untyped-def]
     return open_risk_assessor(Settings(models_path=MODELS))
 
 
+@pytest.fixture(scope="session")
+def scope_reader():  # type: ignore[no-untyped-def]
+    """The learned scope decision, fitted once per machine on evals/training (then loaded)."""
+    from kodomo_ai.config import Settings
+    from kodomo_ai.runtime import open_scope_reader
+
+    return open_scope_reader(Settings(models_path=MODELS))
+
+
+@pytest.fixture(scope="session")
+def splitter():  # type: ignore[no-untyped-def]
+    """The question splitter (fitted in a second on evals/training/understand/compound.yaml)."""
+    from kodomo_ai.consult.understand import load_splitter
+
+    return load_splitter(ROOT / "evals" / "training" / "understand" / "compound.yaml")
+
+
 @pytest.fixture
 def kb(tmp_path: Path, embedder):  # type: ignore[no-untyped-def]
     """An empty knowledge base in tmp."""

@@ -100,3 +100,23 @@ def test_development_questions_point_at_real_documents() -> None:
         assert set(item.get("docs") or []) <= ids, item["id"]
         if item["expect"] == "answer":
             assert item["docs"] and item["facts"], item["id"]
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: p.stem)
+def test_every_document_says_from_when_it_applies(path: Path) -> None:
+    assert _front_matter(path).get("effective_from"), f"{path.name}: no effective_from"
+
+
+def test_no_internal_ids_in_what_users_read() -> None:
+    """Documents name each other by title: an id like nat-jido-teate must never reach an answer."""
+    ids = {_front_matter(p)["doc_id"] for p in DOCS}
+    found = []
+    for path in DOCS:
+        body = path.read_text(encoding="utf-8").split("---", 2)[2]
+        for line in body.splitlines():
+            if line.startswith("出典") or "http" in line:
+                continue
+            found += [
+                (path.name, word) for word in re.findall(r"\b[a-z]+(?:-[a-z0-9]+)+\b", line) if word in ids
+            ]
+    assert not found, found

@@ -15,7 +15,6 @@ from kodomo_ai.config import Settings
 
 if TYPE_CHECKING:
     from kodomo_ai.consult import Consultant
-    from kodomo_ai.consult.understand import load_splitter
     from kodomo_ai.index.knowledge_base import KnowledgeBase
 
 DEFAULT_PARENT_RATE_PER_MINUTE = 30
@@ -58,6 +57,7 @@ class AppState:
 def build_consultant(settings: Settings, kb: KnowledgeBase, engine: str) -> Consultant:
     """A Consultant over `kb` configured like Consultant.from_settings."""
     from kodomo_ai.consult import Consultant
+    from kodomo_ai.consult.understand import load_splitter
     from kodomo_ai.engines.registry import get_engine
     from kodomo_ai.retrieval import Retriever
     from kodomo_ai.runtime import open_risk_assessor, open_scope_reader

@@ -17,10 +17,10 @@ log = logging.getLogger(__name__)
 
 ESCALATIONS = ("emergency", "abuse", "despair", "urgent")
 REFUSALS = ("refuse_medical", "refuse_forgery", "refuse_other_person", "refuse_instruction")
-# Missing a crisis costs more than an escalation that was not needed, so escalation thresholds weigh recall
-# twice (F2; the gray-zone note catches more, see FitConfig.note_beta); a wrong refusal hides a legitimate
+# An escalation replaces the answer, so it acts at the F1 cut; recall comes from the gray zone, where the
+# lines are shown above an ordinary answer (FitConfig.note_beta). A wrong refusal hides a legitimate
 # answer, so refusals weigh precision twice (F0.5).
-CONFIG = FitConfig(name="risk", beta={**dict.fromkeys(ESCALATIONS, 2.0), **dict.fromkeys(REFUSALS, 0.5)})
+CONFIG = FitConfig(name="risk", beta={**dict.fromkeys(ESCALATIONS, 1.0), **dict.fromkeys(REFUSALS, 0.5)})
 
 # Labels of the older router set and of the training files, in the classifier's classes.
 _LABELS = {
@@ -51,9 +51,10 @@ def risk_label(item: dict[str, Any]) -> str | None:
 
 def training_files(training_dir: Path, router_set: Path | None) -> list[Path]:
     """The YAML files the risk classifier is fitted on."""
-    files = sorted((training_dir / "router").glob("*.yaml")) + sorted(
-        (training_dir / "understand").glob("scope.yaml")
-    )
+    understand = training_dir / "understand"
+    files = sorted((training_dir / "router").glob("*.yaml")) + [
+        p for p in (understand / "scope.yaml", understand / "card_questions.yaml") if p.exists()
+    ]
     return files + ([router_set] if router_set and router_set.exists() else [])
 
 
@@ -96,6 +97,10 @@ class RiskAssessor:
                 continue
             best = int(proba[:, j].argmax())
             p = float(proba[best, j])
+            # A sentence out of context is noisy (「会社員です」, a list of ages): it counts only when the
+            # whole message also reaches the gray zone, where the model saw crises buried in longer text.
+            if best > 0 and float(proba[0, j]) < cut["note"]:
+                continue
             if p >= cut["act"]:
                 out.append(RiskScore(label, p, "act", segments[best]))
             elif p >= cut["note"]:

@@ -135,7 +135,7 @@ def main() -> None:
             "p50": round(statistics.median(latencies), 1),
             "p95": round(latencies[int(0.95 * (len(latencies) - 1))], 1),
         },
-        "answered_by_card": sum(r["engine"] == "cards" for r in rows),
+        "answered_by_card": sum(any(n.startswith("card:") for n in r["notes"]) for r in rows),
     }
     out = {"summary": summary, "rows": rows}
     (ROOT / "bench" / "results" / f"answers-{args.name}.json").write_text(

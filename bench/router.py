@@ -43,8 +43,16 @@ def _pct(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
+# Older sets name the router's categories; the benchmark compares kinds of message.
+_KIND = {"nursery_abuse": "abuse", "urgent_medical": "urgent"}
+
+
 def evaluate(messages: list[dict], book, assessor) -> dict:  # type: ignore[no-untyped-def]
     """Per-label recall with the right line, near-miss false alarms, refusal precision, latency."""
+    messages = [
+        {**m, "label": "refuse" if m["label"].startswith("refuse") else _KIND.get(m["label"], m["label"])}
+        for m in messages
+    ]
     rows = []
     for m in messages:
         start = time.perf_counter()
@@ -59,7 +67,7 @@ def evaluate(messages: list[dict], book, assessor) -> dict:  # type: ignore[no-u
             "support": len(items),
             "recall_with_line": _pct(len(reached), len(items)),
             "recall_escalated": _pct(len(escalated), len(items)),
-            "misses": [m["text"] for m in items if m not in reached][:40],
+            "misses": [m["text"] for m, _ in items if m not in reached][:40],
         }
         flagged = [
             (m, d) for m, d, _ in rows if _numbers(d) & needed and d is not None and d.mode == "escalate"

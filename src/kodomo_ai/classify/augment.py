@@ -66,7 +66,7 @@ def augment(examples: list[Example], carriers: list[str], *, seed: int = 13, n: 
     rng = random.Random(seed)
     out = list(examples)
     for example in examples:
-        # Card questions are many and already in varied wording: they serve as they are.
-        if "card" not in example.tags:
+        # Card and general-knowledge questions are many and already varied: they serve as they are.
+        if "as_is" not in example.tags:
             out.extend(variants(example, rng, carriers, n))
     return out

@@ -36,6 +36,7 @@ from kodomo_ai.safety.injection import detect_injection
 from kodomo_ai.safety.pii import Masked, mask
 from kodomo_ai.safety.router import RouteDecision, route
 from kodomo_ai.schema import Answer, Citation, Escalation, Hit, Mode
+from kodomo_ai.text.script import is_latin
 
 if TYPE_CHECKING:
     from kodomo_ai.classify.risk import RiskAssessor
@@ -267,7 +268,8 @@ class Consultant:
             rule = None  # answer the general rule from the documents, then ask for the missing input
         unknown = self.local_specifics(p.standalone)
         hits = self.retrieve(p.standalone, audience)
-        if rule is None and asking is None and not unknown:
+        # Cards answer for the extractive engine; an LLM engine composes from the documents themselves.
+        if rule is None and asking is None and not unknown and self.engine is self.fallback:
             carded = self._card_answer(p, audience=audience, plain=plain, language=language, hits=hits)
             if carded is not None:
                 return carded
@@ -306,18 +308,19 @@ class Consultant:
         if not found:
             return None
         cited = [h for h, _ in found]
+        english = language == "en" or is_latin(p.question)
         text = (
             card.en.answer
-            if language == "en" and card.en
+            if english and card.en
             else card.easy.answer
             if plain and card.easy
             else card.answer
         )
         text = text.strip() + "".join(f"[{i + 1}]" for i in range(len(cited)))
-        if card.ask and language != "en" and len(text) + len(card.ask) <= 200:
+        if card.ask and not english and len(text) + len(card.ask) <= 200:
             text += f"\n個別のことは、{card.ask}にお問い合わせください。"
         answer = Answer(
-            question=p.question, mode="answer", answer=self._redact(text, p.masked), engine="cards",
+            question=p.question, mode="answer", answer=self._redact(text, p.masked), engine=self.fallback.name,
             citations=self._citations([(h.chunk_id, q) for h, q in found], cited),
             notes=[f"card:{card.card_id} sim={matches[0].similarity:.3f}"],
         )  # fmt: skip
@@ -332,7 +335,7 @@ class Consultant:
         contacts = self.contacts.pick(list(entry.get("contacts", [])))
         mode: Mode = "answer" if label in ("handoff", "chitchat") else "abstain"
         answer = Answer(
-            question=p.question, mode=mode, answer=text, engine="scope", notes=[f"scope:{label}"],
+            question=p.question, mode=mode, answer=text, engine=self.fallback.name, notes=[f"scope:{label}"],
             escalation=Escalation(reason=entry["reason"], contacts=contacts) if contacts else None,
         )  # fmt: skip
         if label in ("out_other", "handoff", "chitchat"):

@@ -213,8 +213,11 @@ def route(text: str, contacts: ContactBook, assessor: RiskAssessor | None = None
             notes.append(learned)
     order = {c.name: i for i, c in enumerate(rules.categories)}
     ranked = sorted(fired.values(), key=lambda pair: order[pair[0].name])
-    # An escalation outranks a refusal: the lines come first whatever else the message asks.
-    ranked.sort(key=lambda pair: pair[0].mode != "escalate" and pair[0].name != "refuse_harm")
+    # A request for how to hurt a child is refused first (with 189); otherwise an escalation outranks a
+    # refusal: the lines come first whatever else the message asks.
+    ranked.sort(
+        key=lambda pair: 0 if pair[0].name == "refuse_harm" else 1 if pair[0].mode == "escalate" else 2
+    )
     if not ranked:
         return _note(notes, contacts) if notes else None
     winner, ids = ranked[0]

@@ -56,12 +56,12 @@ class QuestionSplitter:
                 context = ""
             else:
                 context += sentence
-        if context:  # trailing context (「よろしくお願いします」) belongs to the last question
+        if context:  # trailing context (a greeting, a thank-you) belongs to the last question
             parts[-1] += context
         topic = content_terms(parts[0])
         out = [Part(parts[0], parts[0])]
         for part in parts[1:]:
-            # 「それと、引っ越したら手続きいる？」 leans on the first question's topic for retrieval.
+            # A second question often leaves its topic out ("and after moving?"): it borrows the first one's.
             carried = sorted(topic - content_terms(part))
             out.append(Part(part, f"{part} {' '.join(carried)}".strip()))
         return out

@@ -88,6 +88,7 @@ def test_flows_and_generated_documents_are_valid_and_current() -> None:
     assert all(not validate_flow(f) for f in flows)
     assert not stale_documents(ROOT / "corpus" / "flows")
     assert not stale_municipal_documents(ROOT / "corpus", "midori")
+    assert not stale_municipal_documents(ROOT / "corpus", "aoba")
 
 
 def test_development_questions_point_at_real_documents() -> None:

@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from kodomo_ai.rules.documents import render_municipal_documents, stale_municipal_documents
@@ -12,9 +13,21 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 
 
-def test_generated_documents_are_up_to_date() -> None:
-    stale = stale_municipal_documents(CORPUS, "midori")
-    assert stale == [], f"run `kodomo-ai calc build-docs`: {stale}"
+@pytest.mark.parametrize("town", ["midori", "aoba"])
+def test_generated_documents_are_up_to_date(town: str) -> None:
+    stale = stale_municipal_documents(CORPUS, town)
+    assert stale == [], f"run `kodomo-ai calc build-docs --municipality {town}`: {stale}"
+
+
+def test_each_town_reads_as_itself() -> None:
+    """Sentences follow the town's values: its kind (市/町), where its lower limit sits, its own discounts."""
+    aoba = "\n".join(render_municipal_documents("aoba").values())
+    midori = "\n".join(render_municipal_documents("midori").values())
+    assert "範囲の下限の48時間" in aoba and "4時間×3日×4週＝月48時間" in aoba and "町が判断します" in aoba
+    assert (
+        "範囲の上限の64時間" in midori and "4時間×4日×4週＝月64時間" in midori and "市が判断します" in midori
+    )
+    assert "独自の軽減で3人目" in midori and "独自の軽減で3人目" not in aoba
 
 
 def _split(text: str) -> tuple[dict, str]:

@@ -8,6 +8,7 @@ Worked examples in the documents are computed by the rules themselves, so text a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from kodomo_ai.rules.allocation_index import compute_index
 from kodomo_ai.rules.explanation import Trace, yen
@@ -73,6 +74,11 @@ class _Doc:
         return "\n".join(front) + "\n" + "\n".join(self.sections)
 
 
+def _kind(municipal: MunicipalTables) -> str:
+    """市, 町 or 村: what the sample town is, for sentences such as 「市が判断します」."""
+    return municipal.name[-1] if municipal.name[-1] in "市町村" else "市"
+
+
 def _sample_sentence(municipal: MunicipalTables, what: str) -> str:
     return (
         f"この{what}は、本システムの説明用につくった架空のサンプル自治体「{municipal.name}」のもので、"
@@ -92,7 +98,7 @@ def _hitsuyou(municipal: MunicipalTables, national: NationalTables) -> _Doc:
     )
     doc.section(
         doc.heading("lower_limit"),
-        f"""{municipal.name}では、月{cert.work_hours_lower_limit}時間以上働いていれば、就労を理由に保育が必要と認めます。国の決まりでは、この下限を月{limits["min"]}時間から{limits["max"]}時間の範囲で市町村が決めます。{municipal.name}は範囲の上限の{cert.work_hours_lower_limit}時間を採っています。
+        f"""{municipal.name}では、月{cert.work_hours_lower_limit}時間以上働いていれば、就労を理由に保育が必要と認めます。国の決まりでは、この下限を月{limits["min"]}時間から{limits["max"]}時間の範囲で市町村が決めます。{municipal.name}は範囲{_position(cert.work_hours_lower_limit, limits)}の{cert.work_hours_lower_limit}時間を採っています。
 
 - 月{cert.standard_hours_min_per_month}時間以上の就労: {NEED_TEXT["standard"]}
 - 月{cert.work_hours_lower_limit}時間以上{cert.standard_hours_min_per_month}時間未満の就労: {NEED_TEXT["short"]}
@@ -124,10 +130,13 @@ def _hitsuyou(municipal: MunicipalTables, national: NationalTables) -> _Doc:
         ["office_masaki", "matsue"],
     )
     weeks = cert.weeks_per_month
-    example = 4 * 4 * weeks
+    # The example reaches the town's lower limit exactly at 4 hours a day (64 h: 4 days a week; 48 h: 3).
+    days = cert.work_hours_lower_limit / (4 * weeks)
+    days = days if days == int(days) else 4
+    example = 4 * days * weeks
     doc.section(
         doc.heading("hours_count"),
-        f"""就労時間を「週◯日・1日◯時間」で申告したときは、1か月を{weeks:g}週として月の時間に直します。たとえば1日4時間・週4日なら、4時間×4日×{weeks:g}週＝月{example:g}時間で、{municipal.name}の下限にちょうど届きます。1日6時間・週4日なら月{6 * 4 * weeks:g}時間で保育短時間、1日8時間・週5日なら月{8 * 5 * weeks:g}時間で保育標準時間です。休憩時間は含めず、通勤時間の扱いは申請時に確認してください。""",
+        f"""就労時間を「週◯日・1日◯時間」で申告したときは、1か月を{weeks:g}週として月の時間に直します。たとえば1日4時間・週{days:g}日なら、4時間×{days:g}日×{weeks:g}週＝月{example:g}時間で、{municipal.name}の下限にちょうど届きます。1日6時間・週4日なら月{6 * 4 * weeks:g}時間で保育短時間、1日8時間・週5日なら月{8 * 5 * weeks:g}時間で保育標準時間です。休憩時間は含めず、通勤時間の扱いは申請時に確認してください。""",
         ["furudono"],
     )
     return doc
@@ -138,7 +147,7 @@ def _riyouchosei(municipal: MunicipalTables, national: NationalTables) -> _Doc:
     table = municipal.allocation.basic_points
     doc.section(
         "この基準表について",
-        f"""{_sample_sentence(municipal, "基準表")}保育所などの入所を希望する人が定員より多いときに、市が入所の順番を決める「利用調整」の点数（指数）と順位の決め方を、実在の市町村の表を参考にした例として示します。世帯の指数は、父母それぞれの基本指数の合計に、世帯の状況による調整指数を加えたものです。本システムの利用調整の計算は、この表の値を使います。""",
+        f"""{_sample_sentence(municipal, "基準表")}保育所などの入所を希望する人が定員より多いときに、{_kind(municipal)}が入所の順番を決める「利用調整」の点数（指数）と順位の決め方を、実在の市町村の表を参考にした例として示します。世帯の指数は、父母それぞれの基本指数の合計に、世帯の状況による調整指数を加えたものです。本システムの利用調整の計算は、この表の値を使います。""",
         ["musashimurayama", "kunitachi"],
     )
 
@@ -171,7 +180,7 @@ def _riyouchosei(municipal: MunicipalTables, national: NationalTables) -> _Doc:
         f"| {REASON_LABELS['disaster']} | 家屋の復旧など | {table.disaster}点 |",
         f"| {REASON_LABELS['job_seeking']} | 仕事を探している | {table.job_seeking}点 |",
         *bands("study"),
-        f"| {REASON_LABELS['abuse_dv']} | 市が必要と認める | {table.abuse_dv}点 |",
+        f"| {REASON_LABELS['abuse_dv']} | {_kind(municipal)}が必要と認める | {table.abuse_dv}点 |",
         f"| {REASON_LABELS['parental_leave']} | 在園児の継続利用 | {table.parental_leave}点 |",
         f"| 保護者がいない | ひとり親世帯などで、いない方の保護者 | {table.absent}点 |",
         f"| 家庭で保育できる | 事由がない | {table.home}点 |",
@@ -198,14 +207,21 @@ def _riyouchosei(municipal: MunicipalTables, national: NationalTables) -> _Doc:
 {adjust_rows}""",
         ["musashimurayama", "kunitachi"],
     )
-    breakers = "\n".join(f"{i}. {b.label}" for i, b in enumerate(municipal.allocation.tie_breakers, start=1))
+    order = municipal.allocation.tie_breakers
+    breakers = "\n".join(f"{i}. {b.label}" for i, b in enumerate(order, start=1))
+    # A town that does not compare the basic index first says so: readers expect the index to count.
+    first = (
+        f"{municipal.name}では、基本指数（父母の合計）の高さでは順位を付けず、最初に{order[0].label}かどうかを比べます。"
+        if order and order[0].key != "basic_total" and not any(b.key == "basic_total" for b in order)
+        else ""
+    )
     doc.section(
         doc.heading("tie_breakers"),
         f"""指数が同じ世帯は、次の項目を上から順に比べて順位を決めます。
 
 {breakers}
 
-抽選番号を市が割り当てない場合、本システムは年度と申込IDから計算した番号を使うため、申込みの順番で結果は変わりません。申込みの早さ、希望する施設の数、希望の順番によって有利・不利になることはありません。""",
+{first}抽選番号を{_kind(municipal)}が割り当てない場合、本システムは年度と申込IDから計算した番号を使うため、申込みの順番で結果は変わりません。申込みの早さ、希望する施設の数、希望の順番によって有利・不利になることはありません。""",
         ["musashimurayama", "kunitachi"],
     )
     doc.section(
@@ -268,7 +284,7 @@ def _hoikuryo(municipal: MunicipalTables, national: NationalTables) -> _Doc:
 |---|---|---|---|
 {rows}
 
-年収ではなく所得割額で決まります。所得割額がわからないときは、市・県民税の税額決定通知書で確かめてください。""",
+年収ではなく所得割額で決まります。所得割額がわからないときは、{_kind(municipal)}・県民税の税額決定通知書で確かめてください。""",
         ["tsu", "yamato"],
     )
     lines = national.fukushokuhi.income_line
@@ -292,11 +308,12 @@ def _hoikuryo(municipal: MunicipalTables, national: NationalTables) -> _Doc:
         f"\n\n第3子の軽減は、国の軽減では第3子と数えない場合（上のきょうだいが小学生以上で、所得割額が"
         f"{yen(discount.low_income_line['type2_3'])}以上の世帯など）でも、生まれた順で3人目以降なら0円になるものです。"
         if fees.has_topup("third_child_free")
-        else ""
+        else f"\n\n{municipal.name}には、第3子以降の0〜2歳児の保育料を独自に無料にする軽減はありません。0〜2歳児の保育料の"
+        f"きょうだいの軽減は、「{doc.heading('sibling')}」に書いた国の決まりのとおりです。"
     )
     doc.section(
         doc.heading("local_topups"),
-        f"""{municipal.name}は、国の軽減に加えて次の独自の軽減を行っています。申請は要らず、入所の申込みの内容をもとに市が判断します。
+        f"""{municipal.name}は、国の軽減に加えて次の独自の軽減を行っています。申請は要らず、入所の申込みの内容をもとに{_kind(municipal)}が判断します。
 
 {topups}{third_note}""",
         [],
@@ -336,10 +353,28 @@ def _hoikuryo(municipal: MunicipalTables, national: NationalTables) -> _Doc:
         f"""保育料は、階層の月額にきょうだいの軽減を当てはめて計算します。
 
 - 例1: 所得割額120,000円の世帯で、1歳の子が保育標準時間、4歳の兄も保育所に通っている場合、{first.level}階層の{yen(first.base_fee)}が第2子の半額になり、月{yen(first.monthly_fee)}です。
-- 例2: 所得割額200,000円の世帯で、10歳と8歳の兄姉がいる1歳の子が保育短時間の場合、国の軽減では兄姉が小学生のため第1子の扱い（{third.level}階層の{yen(third.base_fee)}）ですが、{municipal.name}独自の軽減で3人目のため月{yen(third.monthly_fee)}です。""",
+- 例2: 所得割額200,000円の世帯で、10歳と8歳の兄姉がいる1歳の子が保育短時間の場合、{_third_example(municipal, third)}""",
         [],
     )
     return doc
+
+
+def _position(hours: int, limits: dict[str, int]) -> str:
+    """Where the town's lower limit sits in the national range: 「の上限」, 「の下限」 or 「内」."""
+    return "の上限" if hours == limits["max"] else "の下限" if hours == limits["min"] else "内"
+
+
+def _third_example(municipal: MunicipalTables, third: Any) -> str:
+    """The end of example 2: free by the town's own third-child rule, or the national first-child fee."""
+    if municipal.fees.has_topup("third_child_free"):
+        return (
+            f"国の軽減では兄姉が小学生のため第1子の扱い（{third.level}階層の{yen(third.base_fee)}）ですが、"
+            f"{municipal.name}独自の軽減で3人目のため月{yen(third.monthly_fee)}です。"
+        )
+    return (
+        f"国の軽減では兄姉が小学生のため第1子の扱いになり、{third.level}階層の月{yen(third.monthly_fee)}です"
+        f"（{municipal.name}には第3子以降の保育料の独自軽減はありません）。"
+    )
 
 
 def render_municipal_documents(municipality: str = "midori") -> dict[str, str]:

@@ -62,6 +62,10 @@ class _WordIndex:
         self.docs = [r[2] for r in rows]
         self.position = {c.chunk_id: i for i, c in enumerate(self.chunks)}
         self.bm25 = BM25(r[1] for r in rows)
+        # Each document's chunks with folded text, so a card's quote is found without folding them per answer.
+        self.folded: dict[str, list[tuple[str, str]]] = {}
+        for chunk in self.chunks:
+            self.folded.setdefault(chunk.doc_id, []).append((chunk.chunk_id, _compact(chunk.text)))
 
 
 class Retriever:
@@ -109,9 +113,9 @@ class Retriever:
         """The chunk of `doc_id` that contains `quote` (spaces and width folded), as a hit."""
         words = self.words()
         wanted = _compact(quote)
-        for chunk in words.chunks:
-            if chunk.doc_id == doc_id and wanted in _compact(chunk.text):
-                return _hit(words, chunk.chunk_id, 1.0)
+        for chunk_id, text in words.folded.get(doc_id, []):
+            if wanted in text:
+                return _hit(words, chunk_id, 1.0)
         return None
 
     def dense(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:

@@ -80,6 +80,27 @@ class Feedback(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class SavedTurn(Base):
+    """A parent's turn as their browser shows it again (masked); `owner` is a hash of the browser id."""
+
+    __tablename__ = "saved_turns"
+    answer_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class FeedbackReview(Base):
+    """An admin marked one feedback item as handled, with an optional note."""
+
+    __tablename__ = "feedback_reviews"
+    feedback_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    handled_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
 class EvalRun(Base):
     """An evaluation run started over the API, with its status and results."""
 

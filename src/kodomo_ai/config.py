@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     api_url: str = "http://127.0.0.1:8000"
     parent_rate_per_minute: int = 30
     max_body_kb: int = 64
+    # Parents' saved conversations (listed and resumable per browser) are deleted after this many days.
+    conversation_days: int = 30
     suites_dir: Path = PROJECT_ROOT / "evals" / "suites"
     # Labelled messages the learned classifiers are fitted on (at install or first use).
     training_dir: Path = PROJECT_ROOT / "evals" / "training"

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     # Labelled messages the learned classifiers are fitted on (at install or first use).
     training_dir: Path = PROJECT_ROOT / "evals" / "training"
     router_set: Path = PROJECT_ROOT / "evals" / "router" / "messages.yaml"
+    # LINE Messaging API channel (webhook /v1/line/webhook); the base URL is configurable for tests.
+    line_channel_secret: str | None = None
+    line_channel_access_token: str | None = None
+    line_api_base_url: str = "https://api.line.me"
+    # Key for the salted hashes of LINE user ids (and the encrypted push address of open cases).
+    line_id_secret: str | None = None
 
     @field_validator("openai_api_key")
     @classmethod

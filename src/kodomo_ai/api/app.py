@@ -12,8 +12,10 @@ from kodomo_ai.api import (
     routes_admin,
     routes_calc,
     routes_consult,
+    routes_conversations,
     routes_documents,
     routes_evals,
+    routes_feedback,
     routes_flows,
     routes_health,
     routes_openai,
@@ -46,7 +48,7 @@ def create_app(settings: Settings, *, knowledge_base: KnowledgeBase | None = Non
     )
     app.include_router(routes_health.router)
     for module in (routes_consult, routes_openai, routes_calc, routes_flows, routes_documents, routes_evals,
-                   routes_admin):  # fmt: skip
+                   routes_admin, routes_conversations, routes_feedback):  # fmt: skip
         app.include_router(module.router, responses=ERROR_RESPONSES)
     for name in OPTIONAL_ROUTERS:
         _include_optional(app, name)

@@ -107,7 +107,11 @@ def _run(state: AppState, run_id: str, suites: list[Any], engine: str, workers: 
     state.storage.update_eval_run(run_id, status="running")
     runner = Runner(state.settings, engine=engine, workers=workers, probe=False, judge=None, factory=factory)
     try:
-        result = runner.run(suites, source="api").model_dump(mode="json")
+        # While running, the summary holds the progress the evaluation page shows as a bar.
+        def progress(done: int, total: int) -> None:
+            state.storage.update_eval_run(run_id, summary={"progress": {"done": done, "total": total}})
+
+        result = runner.run(suites, source="api", progress=progress).model_dump(mode="json")
         state.storage.update_eval_run(run_id, status="done", result=result, summary=summary_of(result),
                                       finished_at=utcnow())  # fmt: skip
     except Exception as exc:  # the run fails visibly instead of staying "running"

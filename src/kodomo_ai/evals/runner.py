@@ -400,8 +400,10 @@ class Runner:
                 if note not in self.notes:
                     self.notes.append(note)
 
-    def run(self, suites: list[Suite], *, source: str = "") -> RunResult:
-        """Run every case of every suite and return the results (the caller writes them)."""
+    def run(
+        self, suites: list[Suite], *, source: str = "", progress: Callable[[int, int], None] | None = None
+    ) -> RunResult:
+        """Run every case of every suite and return the results; `progress(done, total)` after each case."""
         started = datetime.now().astimezone()
         if any(s.ingest for s in suites) and self._planted_settings is None:
             from kodomo_ai.evals.planted import planted_settings
@@ -412,7 +414,11 @@ class Runner:
         jobs = [(suite, case) for suite in suites for case in suite.cases]
         with capture_logs() as logs:
             with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="eval") as pool:
-                results = list(pool.map(self._run_job, jobs))
+                results = []
+                for result in pool.map(self._run_job, jobs):
+                    results.append(result)
+                    if progress is not None:
+                        progress(len(results), len(jobs))
         self._check_logs(jobs, results, logs)
         if self.judge is not None:
             pairs = [

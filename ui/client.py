@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 DEFAULT_API_URL = "http://127.0.0.1:8000"
+BROWSER_HEADER = "X-Browser-Id"
 
 
 class ApiError(Exception):
@@ -32,10 +33,17 @@ class Client:
     """Calls the API with an optional key (staff pages)."""
 
     def __init__(
-        self, base_url: str | None = None, api_key: str | None = None, timeout: float = 120.0
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 120.0,
+        browser_id: str | None = None,
     ) -> None:
         self.base_url = (base_url or api_url()).rstrip("/")
         headers = {"X-API-Key": api_key} if api_key else {}
+        if browser_id:
+            # One random id per browser: the API keeps that browser's conversations under it.
+            headers[BROWSER_HEADER] = browser_id
         self.http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
 
     def _check(self, response: httpx.Response) -> Any:
@@ -90,6 +98,31 @@ class Client:
     def feedback(self, answer_id: str, rating: str, comment: str = "") -> Any:
         """Thumbs up or down on an answer."""
         return self.post("/v1/feedback", {"answer_id": answer_id, "rating": rating, "comment": comment})
+
+    def conversations(self) -> Any:
+        """This browser's saved conversations, most recent first."""
+        return self.get("/v1/conversations")
+
+    def conversation(self, conversation_id: str) -> Any:
+        """One saved conversation with its turns."""
+        return self.get(f"/v1/conversations/{conversation_id}")
+
+    def save_turn(self, answer: dict[str, Any], **shown: Any) -> None:
+        """Save an answered turn in this browser's list, as the page showed it."""
+        body = {k: answer.get(k) for k in ("answer", "citations", "passages", "escalation")} | shown
+        path = f"/v1/conversations/{answer['conversation_id']}/turns/{answer['answer_id']}"
+        response = self.http.put(path, json=body)
+        if response.status_code >= 400:
+            self._check(response)
+
+    def delete_conversation(self, conversation_id: str) -> Any:
+        """Delete one of this browser's conversations."""
+        return self.delete(f"/v1/conversations/{conversation_id}")
+
+    def limits(self) -> dict[str, Any]:
+        """Upload size, question length and how long conversations are kept."""
+        result: dict[str, Any] = self.get("/v1/limits")
+        return result
 
     def search(self, query: str, k: int = 5, **filters: Any) -> Any:
         """Hybrid search."""
@@ -156,6 +189,16 @@ class Client:
     def create_key(self, role: str, name: str) -> Any:
         """Create an API key."""
         return self.post("/v1/keys", {"role": role, "name": name})
+
+    def feedback_items(self, rating: str = "down", status: str = "open") -> Any:
+        """Feedback for review, with the question, answer and sources."""
+        return self.get("/v1/feedback", rating=rating, status=status)
+
+    def review_feedback(self, feedback_id: str, handled: bool, note: str = "") -> Any:
+        """Mark a feedback item handled (or open again)."""
+        return self._check(
+            self.http.patch(f"/v1/feedback/{feedback_id}", json={"handled": handled, "note": note})
+        )
 
     def audit(self, since: str | None = None, limit: int = 200) -> Any:
         """Audit log entries."""

@@ -195,3 +195,90 @@ _ALPHABET = st.sampled_from(
 def test_unmask_restores_any_text(text: str) -> None:
     masked = mask(text)
     assert unmask(masked.text, masked.mapping) == text
+
+
+# -- gaps found by the security probes (issue 14) -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("佐藤 翔太の保育料について", "〔氏名1〕の保育料について"),
+        ("佐藤　翔太です", "〔氏名1〕です"),
+        ("うちの翔太が熱を出しました", "うちの〔氏名1〕が熱を出しました"),
+        ("結衣の保育園の申請", "〔氏名1〕の保育園の申請"),
+    ],
+)
+def test_names_without_honorifics_as_sudachi_tags_them(text: str, expected: str) -> None:
+    assert mask(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "里子の生活費は誰が払いますか",  # 里子 is also an ordinary word
+        "保健師さんに相談しました",  # Sudachi reads 保 + 健師 here
+        "あおば町の保育所に申し込みたい",
+        "大和市の窓口はどこですか",
+        "さくら保育園の空き状況",
+    ],
+)
+def test_ordinary_words_that_look_like_names_are_kept(text: str) -> None:
+    assert mask(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("My son is Sato Shota.", "Sato Shota"),
+        ("SATO Shota です", "SATO Shota"),
+        ("Shota Sato, 3 years old", "Shota Sato"),
+        ("Yamada Hanako no hoikuryo", "Yamada Hanako"),
+        ("Shota-kun has a fever", "Shota"),
+        ("name: Kenta", "Kenta"),
+    ],
+)
+def test_romanised_names(text: str, name: str) -> None:
+    masked = mask(text)
+    assert masked.mapping.get("〔氏名1〕") == name, masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["How much is Jido Teate?", "Does Aoba Town have nurseries?", "In Aoba Town the window opens at 9.",
+     "Tokyo Station is near the office"],
+)  # fmt: skip
+def test_romanised_policy_words_and_places_are_kept(text: str) -> None:
+    assert mask(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("I live at 1-2-3 Chuo, Midori-shi.", "1-2-3 Chuo, Midori-shi"),
+        ("Chuo 1-2-3, Midori City", "Chuo 1-2-3, Midori City"),
+        ("2-8-1 Nishi-Shinjuku, Shinjuku-ku, Tokyo", "2-8-1 Nishi-Shinjuku, Shinjuku-ku, Tokyo"),
+    ],
+)
+def test_romanised_addresses(text: str, address: str) -> None:
+    assert mask(text).mapping.get("〔住所1〕") == address
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["090.1234.5678", "０９０．１２３４．５６７８", "090\u200b1234\u200b5678", "090-\u200d1234-5678",
+     "〇九〇－一二三四－五六七八", "〇九〇一二三四五六七八", "TEL.090-1234-5678"],
+)  # fmt: skip
+def test_phone_numbers_in_every_disguise(phone: str) -> None:
+    masked = mask(f"連絡先は{phone}です")
+    assert "〔電話1〕" in masked.text and not any(ch.isdigit() for ch in masked.text.replace("〔電話1〕", ""))
+
+
+def test_zero_width_characters_inside_a_mynumber_and_decimals_stay() -> None:
+    number = _with_check_digit("98765432109")
+    text = f"番号は{number[:4]}\u200b{number[4:8]}\ufeff{number[8:]}です"
+    assert mask(text).text == "番号は〔マイナンバー1〕です"
+    assert mask("2024.10.1から、version 0.12.1234").text == "2024.10.1から、version 0.12.1234"
+
+
+def test_long_text_is_masked_past_the_tokenizer_limit() -> None:
+    text = "保育料の説明です。" * 1200 + "佐藤 翔太の件"
+    assert mask(text).text.endswith("〔氏名1〕の件")

@@ -6,9 +6,11 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from kodomo_ai.index.lexical import full_name_spans
 from kodomo_ai.text.fold import fold
+from kodomo_ai.text.romaji import long_vowel_readings, to_hiragana, to_katakana
+from kodomo_ai.text.sudachi import MAX_CHARS, Sudachi
 
 # Placeholder kinds in the order their detectors run; an earlier detector wins an overlap.
 KINDS: tuple[str, ...] = ("メール", "マイナンバー", "電話", "郵便番号", "住所", "氏名")
@@ -20,13 +22,16 @@ _MYNUMBER = re.compile(
     rf"(?<!\d)(?<!\d{_HY})(\d{{4}})(?:{_HY}|[ 　])?(\d{{4}})(?:{_HY}|[ 　])?(\d{{4}})(?!\d)(?!{_HY}\d)"
 )
 _MYNUMBER_LABEL = re.compile(r"(?:マイナンバー|個人番号|mynumber|my number)", re.IGNORECASE)
+# Dots count as separators too (090.1234.5678); a decimal never has ten digits starting with 0.
 _PHONE = re.compile(
-    rf"(?<![\d#＃])(?<!\d{_HY})(?:"
-    rf"(?:\+81[ 　\-]?|[0０])\d{{1,4}}(?:{_HY}|[ 　]|[(（])\d{{1,4}}(?:{_HY}|[ 　]|[)）])\d{{3,4}}"
+    rf"(?<![\d#＃])(?<!\d{_HY})(?<!\d[.．])(?:"
+    rf"(?:\+81[ 　\-]?|[0０])\d{{1,4}}(?:{_HY}|[ 　.．]|[(（])\d{{1,4}}(?:{_HY}|[ 　.．]|[)）])\d{{3,4}}"
     rf"|[(（][0０]\d{{1,4}}[)）][ 　]?\d{{1,4}}{_HY}?\d{{4}}"
     rf"|[0０]\d{{9,10}}"
-    rf")(?!\d)(?!{_HY}\d)"
+    rf")(?!\d)(?!{_HY}\d)(?![.．]\d)"
 )
+# Kanji digits read as digits for the number detectors (〇九〇…); one character each, so spans line up.
+_KANJI_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _PREFECTURES = (
     "北海道|青森県|岩手県|宮城県|秋田県|山形県|福島県|茨城県|栃木県|群馬県|埼玉県|千葉県|東京都|神奈川県|新潟県"
     "|富山県|石川県|福井県|山梨県|長野県|岐阜県|静岡県|愛知県|三重県|滋賀県|京都府|大阪府|兵庫県|奈良県|和歌山県"
@@ -56,8 +61,26 @@ _POSTAL = re.compile(
 # Digits inside a web address are never PII; such spans block every detector.
 _URL = re.compile(r"https?://[^\s　）)」』、。<>\"]+")
 
+# Romanised addresses: a run of words and block numbers holding both a block (1-2-3) and a
+# municipal word (Midori-shi, Shinjuku-ku, Aoba Town …).
+_RW = r"[A-Z][A-Za-zāīūēōÂâÔôÛû']+(?:-[A-Za-z][a-zāīūēōâôû]+)*"
+_R_TOKEN = rf"(?:\d{{1,5}}(?:-\d{{1,5}}){{0,3}}(?:-?chome)?|{_RW}|[Cc]home|#\d{{1,5}}|No\.\s?\d{{1,5}})"
+_R_ADDRESS = re.compile(rf"{_R_TOKEN}(?:,?[ ]{_R_TOKEN})+")
+_R_BLOCK = re.compile(r"\d{1,5}-\d{1,5}|\d+\s?-?chome|\d+-ban")
+_R_MUNICIPAL = re.compile(
+    r"-(?:shi|ku|cho|chō|machi|mura|son|gun|ken|fu|to)\b|\b(?:City|Ward|Town|Village|Prefecture|County)\b"
+)
+# Romanised names: capitalised words in romanised Japanese (Sato Shota, SATO Shota, Shota-kun).
+_R_WORD = re.compile(r"(?<![A-Za-z])[A-Z][a-zāīūēō']+(?![A-Za-z])|(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z])")
+_R_HONORIFIC = re.compile(r"[- ]?(?:san|kun|chan|sama)\b|さん|くん|ちゃん|様|さま")
+_R_NAME_LABEL = re.compile(
+    r"(?:name(?: is)?|named|名前は?|氏名|my (?:son|daughter|child|kid|wife|husband)(?: is)?)[:：]?\s*$",
+    re.IGNORECASE,
+)
+
 _HONORIFIC = re.compile(r"さん|さま|様|くん|君|ちゃん|氏|先生")
 _NAME_CHAR = re.compile(r"[一-龥々〆ヶァ-ヴーぁ-ゖ]")
+_KANJI = re.compile(r"[一-龥々〆]")
 # Words before an honorific that are roles or family terms, not names (compared after fold()).
 _NOT_NAMES = frozenset(
     fold(w)
@@ -198,26 +221,151 @@ def _find_names(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _morphemes(text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
+    """(start, end, surface, part of speech) of Sudachi's words, cut into pieces Sudachi accepts."""
+    sudachi = Sudachi.get()
+    out = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + MAX_CHARS)
+        if end < len(text):  # cut at a break so no name is split in two
+            cut = max(text.rfind(c, start, end) for c in "\n。 　、")
+            end = cut + 1 if cut > start else end
+        for m in sudachi.morphemes(text[start:end]):
+            out.append((start + m.begin(), start + m.end(), m.surface(), tuple(m.part_of_speech())))
+        start = end
+    return out
+
+
+_HONORIFIC_WORDS = frozenset(("さん", "さま", "様", "くん", "君", "ちゃん", "氏"))
+
+
+def _name_spans(text: str) -> list[tuple[int, int]]:
+    """Names as Sudachi tags them (人名): family + given name (with or without a space), or a given name alone."""
+    words = _morphemes(text)
+    spans = []
+    i = 0
+    while i < len(words):
+        start, end, surface, pos = words[i]
+        if pos[2:4] == ("人名", "姓"):
+            j = i + 1
+            if j < len(words) and words[j][3][0] == "空白" and words[j][1] - words[j][0] <= 2:
+                j += 1
+            if j < len(words) and words[j][3][2:4] == ("人名", "名"):
+                spans.append((start, words[j][1]))
+                i = j + 1
+                continue
+        elif pos[2:4] == ("人名", "名") and _given_name_alone(words, i):
+            spans.append((start, end))
+        i += 1
+    return spans
+
+
+def _given_name_alone(words: list[tuple[int, int, str, tuple[str, ...]]], i: int) -> bool:
+    """A given name standing as a word of its own: two characters or more and not part of a compound."""
+    surface = words[i][2]
+    # Kana-only "names" are mostly fragments Sudachi could not read (しゅう, りょう); kana names need an honorific.
+    if len(surface) < 2 or not _KANJI.search(surface):
+        return False
+    # 里子 and 大地 are also ordinary words: alone they are masked only when every reading is a name.
+    if any(pos[1] != "固有名詞" or pos[2] not in ("人名", "地名") for pos in Sudachi.get().entries(surface)):
+        return False
+    before = words[i - 1] if i > 0 else None
+    after = words[i + 1] if i + 1 < len(words) else None
+    # 保健師さん read as 保 + 健師, あおば町: a name glued to another word is part of a compound.
+    if before is not None and before[1] == words[i][0] and before[3][0] in ("名詞", "接頭辞"):
+        return False
+    if after is not None and after[0] == words[i][1] and after[3][0] in ("名詞", "接尾辞"):
+        return after[2] in _HONORIFIC_WORDS
+    return True
+
+
+def _reads_as_name(word: str) -> bool | None:
+    """Whether a romanised word reads as a name for Sudachi (None: not romanised Japanese)."""
+    kana = to_hiragana(word)
+    if kana is None or len(kana) < 2:
+        return None
+    return _kana_is_name(kana)
+
+
+@lru_cache(maxsize=4096)
+def _kana_is_name(kana: str) -> bool:
+    sudachi = Sudachi.get()
+    for reading in long_vowel_readings(kana, limit=8):
+        for form in (reading, to_katakana(reading)):
+            words = sudachi.morphemes(form)
+            if len(words) == 1 and words[0].part_of_speech()[2] == "人名":
+                return True
+    return False
+
+
+def _romanised_name_spans(text: str) -> list[tuple[int, int]]:
+    """Romanised names: romanised words two of which read as names, or with a label (name is …) or an honorific."""
+    spans = []
+    runs: list[list[re.Match[str]]] = []
+    for m in _R_WORD.finditer(text):
+        if (
+            runs
+            and runs[-1]
+            and _joined(text, runs[-1][-1].end(), m.start())
+            and _reads_as_name(m.group()) is not None
+        ):
+            runs[-1].append(m)
+        elif _reads_as_name(m.group()) is not None:
+            runs.append([m])
+    for run in runs:
+        start, end = run[0].start(), run[-1].end()
+        labelled = _R_NAME_LABEL.search(text[max(0, start - 30) : start]) is not None
+        honorific = _R_HONORIFIC.match(text, end) is not None
+        # Two words that both read as names (Sato Shota): one alone may be an English word (In Aoba).
+        if sum(bool(_reads_as_name(m.group())) for m in run) >= 2 or labelled or honorific:
+            spans.append((start, end))
+    return spans
+
+
+def _joined(text: str, end: int, start: int) -> bool:
+    return text[end:start] in (" ", ", ", "　")
+
+
+def _romanised_address_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in _R_ADDRESS.finditer(text):
+        if _R_BLOCK.search(m.group()) and _R_MUNICIPAL.search(m.group()):
+            spans.append(m.span())
+    return spans
+
+
 def _find(text: str, public: set[str]) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = [(m.start(), m.end(), "") for m in _URL.finditer(text)]
+    digits = text.translate(_KANJI_DIGITS)
     detectors = {
         "メール": lambda: [m.span() for m in _EMAIL.finditer(text)],
-        "マイナンバー": lambda: _find_mynumbers(text),
-        "電話": lambda: _find_phones(text, public),
+        "マイナンバー": lambda: _find_mynumbers(digits),
+        "電話": lambda: _find_phones(digits, public),
         "郵便番号": lambda: [m.span(m.lastindex or 0) for m in _POSTAL.finditer(text)],
-        "住所": lambda: [m.span() for m in _ADDRESS.finditer(text)],
-        # Names with an honorific (田中さん), and full names without one (私は山田花子です).
-        "氏名": lambda: _find_names(text) + full_name_spans(text),
+        "住所": lambda: [m.span() for m in _ADDRESS.finditer(text)] + _romanised_address_spans(text),
+        # Names with an honorific (田中さん), names as Sudachi tags them (佐藤 翔太, 翔太が), romanised names.
+        "氏名": lambda: _find_names(text) + _name_spans(text) + _romanised_name_spans(text),
     }
     for kind in KINDS:
-        for start, end in detectors[kind]():
+        for start, end in sorted(detectors[kind](), key=lambda span: (span[0], -span[1])):
             if all(end <= s or start >= e for s, e, _ in found):
                 found.append((start, end, kind))
     return sorted(span for span in found if span[2])
 
 
+def visible(text: str) -> str:
+    """The text without invisible format characters (zero-width spaces and joiners, BOM, bidi marks)."""
+    # They hide numbers from every pattern (090\u200b1234…) and show nothing to a reader.
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def mask(text: str, *, public_numbers: Iterable[str] = ()) -> Masked:
-    """Replace PII in `text` with placeholders such as 〔氏名1〕〔電話1〕; `public_numbers` stay as they are."""
+    """Replace PII in `text` with placeholders such as 〔氏名1〕〔電話1〕; `public_numbers` stay as they are.
+
+    Invisible format characters are dropped first, so the masked text never carries them.
+    """
+    text = visible(text)
     public = {_digits(n) for n in public_numbers if _digits(n)}
     mapping: dict[str, str] = {}
     placeholder_of: dict[tuple[str, str], str] = {}

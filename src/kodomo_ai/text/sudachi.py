@@ -18,7 +18,8 @@ class Sudachi:
     def __init__(self) -> None:
         from sudachipy import Dictionary, SplitMode
 
-        self.tokenizer = Dictionary(dict="core").create()
+        self.dictionary = Dictionary(dict="core")
+        self.tokenizer = self.dictionary.create()
         self.mode = SplitMode.C
 
     @classmethod
@@ -36,6 +37,11 @@ class Sudachi:
             for start in range(0, len(text), MAX_CHARS):
                 out.extend(self.tokenizer.tokenize(text[start : start + MAX_CHARS], self.mode))
         return out
+
+    def entries(self, surface: str) -> set[tuple[str, ...]]:
+        """The parts of speech of every dictionary entry spelled `surface` (翔太: only 人名; 里子: also 普通名詞)."""
+        with self._lock:
+            return {tuple(m.part_of_speech()[:4]) for m in self.dictionary.lookup(surface)}
 
     def words(self, text: str) -> list[tuple[str, str]]:
         """(normalized form, POS) of the mode-C words, each followed by its mode-A parts when it splits."""

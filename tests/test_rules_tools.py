@@ -4,8 +4,9 @@ from datetime import date
 
 import pytest
 
-from kodomo_ai.rules.question import kanji_to_int, normalise, read_question
+from kodomo_ai.rules.question import normalise, read_question
 from kodomo_ai.rules.tools import apply_rules
+from kodomo_ai.text.numbers import kanji_to_int
 
 TODAY = date(2026, 11, 26)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from kodomo_ai.errors import InputError
+from kodomo_ai.text.eras import western_with_era
 
 
 def attain_date(birth: date, years: int) -> date:
@@ -93,14 +94,7 @@ def add_months(day: date, months: int) -> date:
 
 def wareki(day: date) -> str:
     """Return `day` as 西暦 with the era name, e.g. 2026年（令和8年）4月1日."""
-    if day >= date(2019, 5, 1):
-        era, year = "令和", day.year - 2018
-    elif day >= date(1989, 1, 8):
-        era, year = "平成", day.year - 1988
-    else:
-        return f"{day.year}年{day.month}月{day.day}日"
-    era_year = "元" if year == 1 else str(year)
-    return f"{day.year}年（{era}{era_year}年）{day.month}月{day.day}日"
+    return western_with_era(day)
 
 
 def jp_date(day: date) -> str:

@@ -10,46 +10,18 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-_KANJI_DIGITS = {
-    "〇": 0,
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
-_COUNTERS = r"(?:人|歳|才|時間|日|か月|ヶ月|カ月|ケ月|箇月|円|万|点|号|子|週|回|児)"
-_KANJI_NUMBER = re.compile(
-    rf"(?<![〇一二三四五六七八九十百千])([〇零一二三四五六七八九十百千]+)(?={_COUNTERS})"
-)
+from kodomo_ai.text.numbers import counted_numerals, replace_numerals
+
+_COUNTERS = r"人|歳|才|時間|日|か月|ヶ月|カ月|ケ月|箇月|円|万|点|号|子|週|回|児|年"
+_KANJI_NUMBER = counted_numerals(_COUNTERS)
 _WORD_NUMBERS = {"ひとり": "1人", "ふたり": "2人", "さんにん": "3人", "よにん": "4人"}
-
-
-def kanji_to_int(text: str) -> int:
-    """Convert a kanji numeral such as 三, 十五, 百二十 or 二〇 to an int."""
-    if all(ch in _KANJI_DIGITS for ch in text):
-        return int("".join(str(_KANJI_DIGITS[ch]) for ch in text))
-    total, current = 0, 0
-    for ch in text:
-        if ch in _KANJI_DIGITS:
-            current = _KANJI_DIGITS[ch]
-        else:
-            total += (current or 1) * _KANJI_UNITS[ch]
-            current = 0
-    return total + current
 
 
 def normalise(question: str) -> str:
     """NFKC-normalise, turn counted kanji numerals and ふたり etc. into digits, drop spaces."""
     text = unicodedata.normalize("NFKC", question)
     text = text.replace("一人親", "ひとり親").replace("一人っ子", "ひとりっ子")
-    text = _KANJI_NUMBER.sub(lambda m: str(kanji_to_int(m.group(1))), text)
+    text = replace_numerals(text, _KANJI_NUMBER)
     for word, digits in _WORD_NUMBERS.items():
         text = re.sub(rf"{word}(?!親|っ子|で|ぼっち)", digits, text)
     text = text.replace("〜", "~").replace("、", "、")

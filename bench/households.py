@@ -1,0 +1,95 @@
+"""Benchmark the household reader on a set of written descriptions (default evals/dev/households.yaml).
+
+An item's children are right when the count and every child's age band (age_min, age_max, oldest first)
+match; its parents are right when the stated keys (hours_per_month, tax_exempt, single_parent, on_leave)
+match exactly. Prints both shares and the failures, and writes bench/results/households-<set>.json.
+
+    .venv/bin/python bench/households.py [--set evals/dev/households.yaml]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kodomo_ai.rules.household import read_household
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SET = ROOT / "evals" / "dev" / "households.yaml"
+
+
+def _date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def score_item(item: dict[str, Any]) -> dict[str, Any]:
+    """Read one item and compare it with its expected children and parents."""
+    reading = read_household(str(item["text"]), _date(item["reference_date"]))
+    got_children = [(c.age_min, c.age_max) for c in reading.children]
+    want_children = [(int(c["age_min"]), int(c["age_max"])) for c in item.get("children") or []]
+    got_parents = reading.parents.as_dict()
+    want_parents = dict(item.get("parents") or {})
+    return {
+        "id": item["id"],
+        "children_ok": got_children == want_children,
+        "parents_ok": got_parents == want_parents,
+        "text": item["text"],
+        "want_children": want_children,
+        "got_children": got_children,
+        "want_parents": want_parents,
+        "got_parents": got_parents,
+    }
+
+
+def run(path: Path) -> dict[str, Any]:
+    """Score every item of the set at `path`; return the report."""
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    scored = [score_item(item) for item in items]
+    elapsed = time.perf_counter() - started
+    children_ok = sum(s["children_ok"] for s in scored)
+    parents_ok = sum(s["parents_ok"] for s in scored)
+    return {
+        "benchmark": "households",
+        "set": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
+        "items": len(scored),
+        "children_accuracy": round(children_ok / len(scored), 4) if scored else 0.0,
+        "parents_accuracy": round(parents_ok / len(scored), 4) if scored else 0.0,
+        "children_right": children_ok,
+        "parents_right": parents_ok,
+        "ms_per_item": round(elapsed * 1000 / max(len(scored), 1), 2),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "failures": [s for s in scored if not (s["children_ok"] and s["parents_ok"])],
+    }
+
+
+def main() -> None:
+    """Run the benchmark from the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", dest="path", type=Path, default=DEFAULT_SET)
+    args = parser.parse_args()
+    path = args.path.resolve()
+    report = run(path)
+    out = ROOT / "bench" / "results" / f"households-{path.stem}-{path.parent.name}.json"
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    for failure in report["failures"]:
+        print(
+            f"{failure['id']}: {failure['text']}\n"
+            f"  children want {failure['want_children']} got {failure['got_children']}\n"
+            f"  parents  want {failure['want_parents']} got {failure['got_parents']}"
+        )
+    print(
+        f"households ({report['set']}, {report['items']} items): children {report['children_accuracy']:.1%} "
+        f"({report['children_right']}/{report['items']}), parents {report['parents_accuracy']:.1%} "
+        f"({report['parents_right']}/{report['items']}); {report['ms_per_item']} ms/item -> {out}"
+    )
+
+
+if __name__ == "__main__":
+    main()

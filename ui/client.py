@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +14,7 @@ import httpx
 
 DEFAULT_API_URL = "http://127.0.0.1:8000"
 BROWSER_HEADER = "X-Browser-Id"
+SIGNATURE_HEADER = "X-Browser-Signature"
 
 
 class ApiError(Exception):
@@ -29,6 +33,19 @@ def api_url() -> str:
     return os.environ.get("KODOMO_API_URL", DEFAULT_API_URL).rstrip("/")
 
 
+def session_browser_id() -> str | None:
+    """A random id kept for this Streamlit session (None outside Streamlit), used when the page gives none."""
+    try:
+        import streamlit as st
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    except ImportError:
+        return None
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    browser_id: str = st.session_state.setdefault("kodomo_browser_id", secrets.token_urlsafe(24))
+    return browser_id
+
+
 class Client:
     """Calls the API with an optional key (staff pages)."""
 
@@ -41,9 +58,16 @@ class Client:
     ) -> None:
         self.base_url = (base_url or api_url()).rstrip("/")
         headers = {"X-API-Key": api_key} if api_key else {}
+        browser_id = browser_id or session_browser_id()
         if browser_id:
             # One random id per browser: the API keeps that browser's conversations under it.
             headers[BROWSER_HEADER] = browser_id
+            secret = os.environ.get("KODOMO_UI_SECRET")
+            if secret:
+                # Signed, so the API gives each browser its own rate limit (all of them reach it from one address).
+                headers[SIGNATURE_HEADER] = hmac.new(
+                    secret.encode("utf-8"), browser_id.encode("utf-8"), hashlib.sha256
+                ).hexdigest()
         self.http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
 
     def _check(self, response: httpx.Response) -> Any:

@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Nothing may reach a model hub at run time; set before any HF library is imported.
@@ -36,8 +36,8 @@ class Settings(BaseSettings):
     collection: str = "kodomo"
     engine: str = "extractive"
     municipality: str = "midori"
-    max_file_mb: float = 20.0
-    top_k: int = 6
+    max_file_mb: float = Field(default=20.0, gt=0)
+    top_k: int = Field(default=6, ge=1, le=100)
     # OpenAI-compatible engine
     openai_base_url: str | None = None
     openai_api_key: str | None = None
@@ -52,8 +52,15 @@ class Settings(BaseSettings):
     # service
     database_url: str | None = None
     api_url: str = "http://127.0.0.1:8000"
-    parent_rate_per_minute: int = 30
-    max_body_kb: int = 64
+    parent_rate_per_minute: int = Field(default=30, ge=1)
+    max_body_kb: int = Field(default=64, ge=1)
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs); none by default, so a
+    # caller cannot pick its own rate-limit bucket by sending the header.
+    trusted_proxies: str = ""
+    # Shared with the web UI, which signs each browser's id with it (default: a file in the data dir).
+    ui_secret: str | None = None
+    # Evaluation runs at the same time per API worker; more get a 429 (each run competes with consultations).
+    max_eval_runs: int = Field(default=1, ge=1)
     # Parents' saved conversations (listed and resumable per browser) are deleted after this many days.
     conversation_days: int = 30
     suites_dir: Path = PROJECT_ROOT / "evals" / "suites"
@@ -66,6 +73,19 @@ class Settings(BaseSettings):
     line_api_base_url: str = "https://api.line.me"
     # Key for the salted hashes of LINE user ids (and the encrypted push address of open cases).
     line_id_secret: str | None = None
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: str) -> str:
+        from ipaddress import ip_network
+
+        for part in value.split(","):
+            if part.strip():
+                try:
+                    ip_network(part.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(f"not an address or network: {part.strip()!r}") from None
+        return value
 
     @field_validator("openai_api_key")
     @classmethod

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from kodomo_ai.api.auth import Principal, RateLimiter, authenticate, authorize
+from kodomo_ai.api.auth import (
+    Principal,
+    RateLimiter,
+    authenticate,
+    authorize,
+    client_identity,
+    trusted_networks,
+    ui_secret,
+)
 from kodomo_ai.api.errors import ApiError
 from kodomo_ai.api.storage import Storage
 from kodomo_ai.config import Settings
@@ -31,7 +39,10 @@ class AppState:
         self._consultants: dict[str, Consultant] = {}
         self._lock = threading.Lock()
         per_minute = getattr(settings, "parent_rate_per_minute", None) or DEFAULT_PARENT_RATE_PER_MINUTE
-        self.limiter = RateLimiter(int(per_minute))
+        # Buckets in the service database: every worker process takes from the same ones.
+        self.limiter = RateLimiter(int(per_minute), storage)
+        self.trusted_proxies = trusted_networks(getattr(settings, "trusted_proxies", None))
+        self.ui_secret = ui_secret(settings)
         self.eval_threads: dict[str, threading.Thread] = {}
 
     @property
@@ -84,8 +95,10 @@ StateDep = Annotated[AppState, Depends(get_state)]
 
 
 def client_address(request: Request) -> str:
-    """The client's address (the rate-limit bucket of parents)."""
-    return request.client.host if request.client else "unknown"
+    """The rate-limit bucket of parents: the browser the UI vouches for, else the (proxied) client address."""
+    state: AppState = request.app.state.kodomo
+    peer = request.client.host if request.client else "unknown"
+    return client_identity(peer, request.headers, trusted=state.trusted_proxies, secret=state.ui_secret)
 
 
 def current_principal(

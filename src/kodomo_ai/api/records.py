@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from kodomo_ai.api.auth import Principal
-from kodomo_ai.api.storage import AuditEntry, ConversationTurn, Storage, new_id
+from kodomo_ai.api.storage import AuditEntry, ConversationTurn, Storage, new_id, strip_controls
 from kodomo_ai.safety.pii import mask
 
 MAX_STORED_CHARS = 4000
 
 
 def masked(text: str) -> str:
-    """The text with personal data masked, cut to a stored size."""
-    return mask(text or "").text[:MAX_STORED_CHARS]
+    """The text with personal data masked and control characters (NUL, ANSI escapes) removed, cut to a stored size."""
+    return strip_controls(mask(text or "").text)[:MAX_STORED_CHARS]
 
 
 def audit_entry(

@@ -4,15 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import re
 import secrets
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, Integer, String, Text, create_engine, event, select
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Text,
+    case,
+    create_engine,
+    delete,
+    event,
+    select,
+)
+from sqlalchemy import update as sql_update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 KEY_PREFIX = "kdm_"
@@ -134,6 +151,15 @@ class AuditEntry(Base):
     latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
 
 
+class RateBucket(Base):
+    """A parent's token bucket, shared by every API worker (the key is an address block or a hashed browser id)."""
+
+    __tablename__ = "rate_buckets"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    updated: Mapped[float] = mapped_column(Float)  # seconds since the epoch: workers share the wall clock
+
+
 AUDIT_COLUMNS = ("id", "at", "role", "key_id", "action", "status", "input", "output", "sources", "engine",
                  "latency_ms")  # fmt: skip
 
@@ -156,12 +182,14 @@ class Storage:
     def __init__(self, url: str) -> None:
         self.url = url
         if url.startswith("sqlite"):
+            _private_file(url)
             self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
         Base.metadata.create_all(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._takes = 0
 
     @classmethod
     def from_settings(cls, settings: Any) -> Storage:
@@ -188,7 +216,12 @@ class Storage:
     def create_key(self, role: str, name: str = "") -> tuple[ApiKey, str]:
         """Create a key for `role`; return the row and the secret (shown once, never stored)."""
         secret = KEY_PREFIX + secrets.token_urlsafe(32)
-        row = ApiKey(id="key_" + secrets.token_hex(6), name=name, role=role, key_hash=hash_key(secret))
+        row = ApiKey(
+            id="key_" + secrets.token_hex(6),
+            name=strip_controls(name)[:200],
+            role=role,
+            key_hash=hash_key(secret),
+        )
         with self.session() as session:
             session.add(row)
         return row, secret
@@ -255,6 +288,39 @@ class Storage:
         with self.session() as session:
             return list(session.scalars(query))
 
+    # -- rate limits --------------------------------------------------------------------------------
+    def take_token(self, key: str, capacity: float, per_second: float) -> bool:
+        """Take one token from the bucket `key` (full at `capacity`, refilled at `per_second`); False when empty."""
+        now = time.time()
+        refilled = RateBucket.tokens + (now - RateBucket.updated) * per_second
+        level = case((refilled > capacity, capacity), else_=refilled)
+        for _attempt in range(2):
+            try:
+                with self.session() as session:
+                    # One conditional UPDATE: the row lock makes concurrent workers take tokens one at a time.
+                    taken = session.execute(
+                        sql_update(RateBucket)
+                        .where(RateBucket.key == key, level >= 1.0)
+                        .values(tokens=level - 1.0, updated=now)
+                    )
+                    if taken.rowcount:  # type: ignore[attr-defined]
+                        return True
+                    if session.get(RateBucket, key) is not None:
+                        return False
+                    session.add(RateBucket(key=key, tokens=capacity - 1.0, updated=now))
+                self._forget_idle(now, capacity / per_second)
+                return True
+            except IntegrityError:  # another worker created the bucket meanwhile: take from it
+                continue
+        return False
+
+    def _forget_idle(self, now: float, refill_seconds: float) -> None:
+        # A bucket idle longer than a full refill is the same as no bucket: drop those now and then.
+        self._takes += 1
+        if self._takes % 500 == 0:
+            with self.session() as session:
+                session.execute(delete(RateBucket).where(RateBucket.updated < now - refill_seconds))
+
     # -- eval runs ----------------------------------------------------------------------------------
     def create_eval_run(self, suites: list[str], engine: str, key_id: str | None) -> EvalRun:
         """A queued eval run."""
@@ -282,6 +348,16 @@ class Storage:
             return list(session.scalars(select(EvalRun).order_by(EvalRun.created_at.desc()).limit(limit)))
 
 
+def _private_file(url: str) -> None:
+    """Create the SQLite file readable by its owner only (0600): it holds questions and key hashes."""
+    path = url.split(":///", 1)[-1]
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the audit export read while the API writes.
     cursor = dbapi_connection.cursor()
@@ -298,3 +374,29 @@ def audit_row(entry: AuditEntry) -> dict[str, Any]:
         "output": entry.output, "sources": list(entry.sources or []), "engine": entry.engine,
         "latency_ms": entry.latency_ms,
     }  # fmt: skip
+
+
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets (CSV injection);
+# full-width forms too, since spreadsheet software in Japanese locales converts them.
+_FORMULA_START = tuple("=+-@\t\r＝＋－＠")
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """The text without NUL, ANSI escape sequences and other control characters (newlines and tabs stay)."""
+    return _CONTROL.sub("", text)
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A value safe in a CSV opened by a spreadsheet: text that would start a formula gets a leading quote."""
+    if not isinstance(value, str):
+        return value
+    text = strip_controls(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def audit_csv_row(entry: AuditEntry) -> dict[str, Any]:
+    """An audit entry as a CSV row: sources joined, every text cell neutralised."""
+    row = audit_row(entry)
+    row["sources"] = " ".join(str(s) for s in row["sources"])
+    return {key: spreadsheet_cell(value) for key, value in row.items()}

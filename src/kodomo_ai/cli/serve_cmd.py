@@ -22,12 +22,14 @@ def serve(host: str, port: int, workers: int) -> None:
     """Start the API (FastAPI + uvicorn); OpenAPI docs at /docs."""
     import uvicorn
 
+    # uvicorn would believe X-Forwarded-For from 127.0.0.1; the app decides itself (KODOMO_TRUSTED_PROXIES).
+    options = {"host": host, "port": port, "log_level": "info", "proxy_headers": False}
     if workers > 1:
-        uvicorn.run("kodomo_ai.api.asgi:app", host=host, port=port, workers=workers, log_level="info")
+        uvicorn.run("kodomo_ai.api.asgi:app", workers=workers, **options)  # type: ignore[arg-type]
         return
     from kodomo_ai.api import create_app
 
-    uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(get_settings()), **options)  # type: ignore[arg-type]
 
 
 @click.command()
@@ -41,7 +43,15 @@ def ui(port: int, host: str, api_url: str | None) -> None:
     app = PROJECT_ROOT / "ui" / "app.py"
     if not app.is_file():
         raise click.ClickException(f"UI が見つかりません: {app}")
-    env = {**os.environ, "KODOMO_API_URL": api_url or get_settings().api_url}
+    from kodomo_ai.api.auth import ui_secret
+
+    settings = get_settings()
+    # The UI signs each browser's id with the secret the API holds, so the API can limit per browser.
+    env = {
+        **os.environ,
+        "KODOMO_API_URL": api_url or settings.api_url,
+        "KODOMO_UI_SECRET": ui_secret(settings),
+    }
     command = [
         sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port), "--server.address", host,
         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
@@ -100,7 +110,7 @@ def audit() -> None:
               help="CSV file (default: standard output).")  # fmt: skip
 def export(since: dt.datetime, out_path: Path | None) -> None:
     """Write audit entries from SINCE on as CSV (oldest first; inputs are already masked)."""
-    from kodomo_ai.api.storage import AUDIT_COLUMNS, Storage, audit_row
+    from kodomo_ai.api.storage import AUDIT_COLUMNS, Storage, audit_csv_row
 
     start = since.replace(tzinfo=dt.UTC)
     rows = list(reversed(Storage.from_settings(get_settings()).audit_since(start)))
@@ -109,9 +119,8 @@ def export(since: dt.datetime, out_path: Path | None) -> None:
         writer = csv.DictWriter(handle, fieldnames=list(AUDIT_COLUMNS))
         writer.writeheader()
         for entry in rows:
-            row = audit_row(entry)
-            row["sources"] = " ".join(row["sources"])
-            writer.writerow(row)
+            # Cells that a spreadsheet would run as formulas (=, +, -, @ …) are quoted.
+            writer.writerow(audit_csv_row(entry))
     finally:
         if out_path:
             handle.close()

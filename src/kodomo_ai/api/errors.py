@@ -138,7 +138,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 class BodyLimitMiddleware:
-    """Refuse bodies over the limit (413) before a handler sees them; uploads get their own limit."""
+    """Refuse bodies over the limit (413) and JSON that is not UTF-8 (400) before a handler sees them.
+
+    The body is read here in full (up to the limit): a limit hit while a handler reads a chunked body would
+    surface as a generic parse error instead of a 413. Uploads get their own limit.
+    """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int, upload_bytes: int, upload_path: str) -> None:
         self.app = app
@@ -147,7 +151,7 @@ class BodyLimitMiddleware:
         self.upload_path = upload_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check Content-Length, then count streamed bytes."""
+        """Check Content-Length, read the body up to the limit, check its encoding, then replay it."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -155,25 +159,45 @@ class BodyLimitMiddleware:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._reject(scope, receive, send, limit)
+            await error_response(413, "too_large", _too_large(limit))(scope, receive, send)
             return
-        seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
+        body = bytearray()
+        more = True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise ApiError(413, "too_large", _too_large(limit))
-            return message
+            if message["type"] != "http.request":  # the client went away before sending everything
+                return
+            body += message.get("body", b"")
+            more = bool(message.get("more_body", False))
+            if len(body) > limit:
+                await error_response(413, "too_large", _too_large(limit))(scope, receive, send)
+                return
+        problem = _encoding_problem(headers.get(b"content-type", b""), bytes(body))
+        if problem:
+            await error_response(400, "invalid_encoding", problem, "body")(scope, receive, send)
+            return
+        replayed = False
 
-        await self.app(scope, counted, send)
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()  # after the body: wait for the disconnect as usual
 
-    @staticmethod
-    async def _reject(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        response = error_response(413, "too_large", _too_large(limit))
-        await response(scope, receive, send)
+        await self.app(scope, replay, send)
+
+
+def _encoding_problem(content_type: bytes, body: bytes) -> str | None:
+    """A Japanese message when a JSON or text body is not valid UTF-8, else None."""
+    kind = content_type.split(b";")[0].strip().lower()
+    if not body or not (kind.endswith(b"json") or kind.startswith(b"text/")):
+        return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"本文を UTF-8 として読めません（{exc.start + 1}バイト目）。文字コードを UTF-8 にして送ってください"
+    return None
 
 
 def _too_large(limit: int) -> str:

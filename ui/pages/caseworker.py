@@ -1,25 +1,16 @@
-"""Caseworker page: questions as a caseworker, the calculators, and the standard process diagrams."""
+"""Caseworker page: questions as a caseworker and the calculators (the process diagrams have their own page)."""
 
 from __future__ import annotations
 
 import json
 
 import streamlit as st
-import streamlit.components.v1 as components
 from client import ApiError
-from common import client, need_key, render_citations, render_escalation, show_error
-
-MERMAID_HTML = """
-<div class="mermaid">{code}</div>
-<script type="module">
-import mermaid from "https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs";
-mermaid.initialize({{ startOnLoad: true, securityLevel: "strict" }});
-</script>
-"""
+from common import client, need_key, render_answer_text, render_citations, render_escalation, show_error
 
 st.title("自治体職員")
 if need_key():
-    ask_tab, calc_tab, flow_tab = st.tabs(["質問", "計算", "業務フロー"])
+    ask_tab, calc_tab = st.tabs(["質問", "計算"])
 
     with ask_tab:
         with st.form("ask"):
@@ -34,7 +25,7 @@ if need_key():
                 show_error(error)
             else:
                 render_escalation(answer)
-                st.markdown(answer["answer"])
+                render_answer_text(answer)
                 for result in answer.get("rule_results") or []:
                     st.json(result, expanded=False)
                 render_citations(answer)
@@ -74,21 +65,3 @@ if need_key():
                                 f"{c['doc_id']}「{c.get('heading', '')}」" for c in result["citations"]
                             )
                         )
-
-    with flow_tab:
-        try:
-            flows = client().flows()
-        except ApiError as error:
-            show_error(error)
-            flows = []
-        if flows:
-            titles = {f["name"]: f"{f['title']}（{f['steps']}手順）" for f in flows}
-            chosen = st.selectbox("業務フロー", list(titles), format_func=lambda n: titles[n])
-            flow = client().flow(chosen)
-            for issue in flow["issues"]:
-                st.warning(issue)
-            components.html(MERMAID_HTML.format(code=flow["mermaid"]), height=900, scrolling=True)
-            with st.expander("Mermaid のコード"):
-                st.code(flow["mermaid"], language="mermaid")
-            with st.expander("手順の説明"):
-                st.text(flow["text"])

@@ -17,7 +17,9 @@ from kodomo_ai.api import (
     routes_evals,
     routes_feedback,
     routes_flows,
+    routes_handoff,
     routes_health,
+    routes_line,
     routes_openai,
 )
 from kodomo_ai.api.deps import DEFAULT_MAX_BODY_KB, AppState
@@ -50,6 +52,8 @@ def create_app(settings: Settings, *, knowledge_base: KnowledgeBase | None = Non
     for module in (routes_consult, routes_openai, routes_calc, routes_flows, routes_documents, routes_evals,
                    routes_admin, routes_conversations, routes_feedback):  # fmt: skip
         app.include_router(module.router, responses=ERROR_RESPONSES)
+    app.include_router(routes_handoff.router, responses=ERROR_RESPONSES)  # hand-off: parents and the inbox
+    app.include_router(routes_line.router, responses=ERROR_RESPONSES)  # LINE webhook
     for name in OPTIONAL_ROUTERS:
         _include_optional(app, name)
     _mark_optional_auth(app)

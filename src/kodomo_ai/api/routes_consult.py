@@ -13,7 +13,8 @@ from fastapi.responses import StreamingResponse
 from kodomo_ai.api.auth import Principal, check_audience
 from kodomo_ai.api.deps import AppState, PublicCaller, StateDep
 from kodomo_ai.api.errors import ApiError
-from kodomo_ai.api.records import audit_entry, masked, record_answer
+from kodomo_ai.api.people import record_with_people
+from kodomo_ai.api.records import audit_entry, masked
 from kodomo_ai.api.schemas import (
     SSE_EVENT,
     ConsultRequest,
@@ -73,10 +74,9 @@ def consult(body: ConsultRequest, principal: PublicCaller, state: StateDep) -> A
     except KodomoError as exc:
         _failure_audit(state, principal, "consult", body.question, exc)
         raise
-    data = answer.model_dump(mode="json")
-    conversation_id, answer_id = record_answer(
-        state.storage, principal, data, audience=body.audience, conversation_id=body.conversation_id,
-        action="consult",
+    data, conversation_id, answer_id = record_with_people(
+        state, principal, answer.model_dump(mode="json"), audience=body.audience,
+        conversation_id=body.conversation_id, action="consult",
     )  # fmt: skip
     return {**data, "conversation_id": conversation_id, "answer_id": answer_id, "passages": passages(answer)}
 
@@ -130,8 +130,8 @@ def _chain(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[di
 def _finish(
     answer: dict[str, Any], body: ConsultRequest, principal: Principal, state: AppState
 ) -> dict[str, Any]:
-    conversation_id, answer_id = record_answer(
-        state.storage, principal, answer, audience=body.audience, conversation_id=body.conversation_id,
+    answer, conversation_id, answer_id = record_with_people(
+        state, principal, answer, audience=body.audience, conversation_id=body.conversation_id,
         action="consult_stream",
     )  # fmt: skip
     found = _passages_for(state, answer)

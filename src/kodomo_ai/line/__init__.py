@@ -1,0 +1,1 @@
+"""The LINE Messaging API channel: signed webhooks in, answers and hand-off replies out."""

@@ -15,9 +15,11 @@ from kodomo_ai.api.records import audit_entry
 from kodomo_ai.api.schemas import EvalRunOut, EvalRunRequest, SuiteOut
 from kodomo_ai.api.storage import EvalRun, utcnow
 from kodomo_ai.config import PROJECT_ROOT
+from kodomo_ai.errors import KodomoError
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["evals"])
+_START_LOCK = threading.Lock()
 
 
 def suites_dir(state: AppState) -> FsPath:
@@ -53,7 +55,6 @@ def summary_of(result: dict[str, Any]) -> dict[str, Any]:
 @router.get("/v1/evals/suites", response_model=list[SuiteOut])
 def list_suites(principal: Evaluator, state: StateDep) -> Any:
     """The suites available to run."""
-    from kodomo_ai.errors import KodomoError
     from kodomo_ai.evals.suite import load_suite
 
     out = []
@@ -82,18 +83,33 @@ def start_run(body: EvalRunRequest, principal: Evaluator, state: StateDep) -> An
             "suites",
         )
     suites = load_suites([available[s] for s in body.suites])
-    row = state.storage.create_eval_run(body.suites, body.engine, principal.key_id)
+    try:  # an engine that is not configured is refused now, not reported as a run where every case failed
+        state.consultant(body.engine)
+    except KodomoError as exc:
+        raise ApiError(
+            422, "engine_unavailable", f"エンジン「{body.engine}」を使えません: {exc}", "engine"
+        ) from None
+    with _START_LOCK:
+        cap = int(getattr(state.settings, "max_eval_runs", 1) or 1)
+        running = sum(t.is_alive() for t in list(state.eval_threads.values()))
+        if running >= cap:
+            # Each run competes with parents' consultations for the same CPU.
+            raise ApiError(
+                429, "too_many_eval_runs",
+                f"同時に実行できる評価は{cap}件までです（実行中 {running} 件）。終わってからもう一度お試しください",
+            )  # fmt: skip
+        row = state.storage.create_eval_run(body.suites, body.engine, principal.key_id)
+        thread = threading.Thread(
+            target=_run,
+            args=(state, row.id, suites, body.engine, body.workers),
+            name=f"eval-{row.id[:8]}",
+            daemon=True,
+        )
+        state.eval_threads[row.id] = thread
+        thread.start()
     state.storage.record_audit(
         audit_entry(principal, "evals:run", input=" ".join(body.suites), engine=body.engine)
     )
-    thread = threading.Thread(
-        target=_run,
-        args=(state, row.id, suites, body.engine, body.workers),
-        name=f"eval-{row.id[:8]}",
-        daemon=True,
-    )
-    state.eval_threads[row.id] = thread
-    thread.start()
     return run_out(row)
 
 

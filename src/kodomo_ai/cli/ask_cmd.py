@@ -8,8 +8,11 @@ from typing import Any
 
 import click
 
+from kodomo_ai.cli import UserError
+from kodomo_ai.cli.batch import check_engine, error_row, read_row, valid_text
 from kodomo_ai.cli.index_cmds import _settings, data_dir_option
 from kodomo_ai.errors import KodomoError
+from kodomo_ai.safety.pii import mask
 
 AUDIENCES = click.Choice(["parent", "caseworker", "trainer"])
 
@@ -27,10 +30,7 @@ def _show(answer: Any) -> None:
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="JSON output (the ask contract).")
 @click.option(
-    "--input",
-    "input_file",
-    type=click.File("r", encoding="utf-8"),
-    help='JSONL lines {"id", "question", "audience"?}.',
+    "--input", "input_file", type=click.File("rb"), help='JSONL lines {"id", "question", "audience"?}.'
 )
 @click.option("--audience", type=AUDIENCES, default="parent", show_default=True)
 @click.option(
@@ -47,32 +47,45 @@ def ask(
 
     if (question is None) == (input_file is None):
         raise click.UsageError("give either QUESTION or --input FILE.jsonl")
-    consultant = Consultant.from_settings(_settings(data_dir), engine=engine)
+    if question is not None:
+        question = valid_text(question, "QUESTION")
+    settings = _settings(data_dir)
+    check_engine(engine or settings.engine)
+    consultant = Consultant.from_settings(settings, engine=engine)
+    public = consultant.contacts.numbers()
     if input_file is None:
         assert question is not None
         try:
             answer = consultant.ask(question, audience=audience, plain=plain)
         except KodomoError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise UserError(str(exc)) from exc
         if as_json:
-            click.echo(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=1))
+            # The question is echoed masked, like everything else that leaves the pipeline.
+            out = {**answer.model_dump(mode="json"), "question": mask(question, public_numbers=public).text}
+            click.echo(json.dumps(out, ensure_ascii=False, indent=1))
         else:
             _show(answer)
         return
-    for number, line in enumerate(input_file, 1):
-        if not line.strip():
+    bad = 0
+    for number, raw in enumerate(input_file, 1):
+        if not raw.strip():
             continue
         try:
-            row = json.loads(line)
-            answer = consultant.ask(
-                row["question"], audience=row.get("audience", audience), plain=plain, qid=row.get("id")
-            )
-            out = answer.model_dump(mode="json")
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise click.ClickException(f'line {number}: expected {{"id", "question"}} ({exc})') from exc
-        except KodomoError as exc:
-            out = {"id": row.get("id"), "question": row.get("question"), "error": str(exc)}
+            row = read_row(raw, number, "question")
+            row_audience = row.get("audience", audience)
+            if row_audience not in AUDIENCES.choices:
+                raise UserError(f"line {number}: audience must be one of {', '.join(AUDIENCES.choices)}")
+            answer = consultant.ask(row["question"], audience=row_audience, plain=plain, qid=row.get("id"))
+            out = {
+                **answer.model_dump(mode="json"),
+                "question": mask(row["question"], public_numbers=public).text,
+            }
+        except (UserError, KodomoError) as exc:
+            bad += 1
+            out = error_row(raw, number, str(exc), public)
         click.echo(json.dumps(out, ensure_ascii=False))
+    if bad:
+        raise UserError(f"{bad} 行を処理できませんでした（出力の error を見てください）")
 
 
 @click.command()
@@ -83,7 +96,9 @@ def chat(audience: str, engine: str | None, data_dir: Path | None) -> None:
     """Interactive consultation in the terminal (empty line or Ctrl-D to quit)."""
     from kodomo_ai.consult import Consultant
 
-    consultant = Consultant.from_settings(_settings(data_dir), engine=engine)
+    settings = _settings(data_dir)
+    check_engine(engine or settings.engine)
+    consultant = Consultant.from_settings(settings, engine=engine)
     history: list[dict[str, str]] = []
     click.echo("kodomo-ai 相談（空行で終了）")
     while True:

@@ -6,10 +6,12 @@ import json
 import unicodedata
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from kodomo_ai.cli import UserError
+from kodomo_ai.cli.batch import check_engine
 from kodomo_ai.errors import KodomoError
 
 if TYPE_CHECKING:
@@ -72,12 +74,27 @@ def run_cmd(
     try:
         suites = load_suites(list(paths))
     except KodomoError as error:
-        raise click.ClickException(str(error)) from None
+        raise UserError(str(error)) from None
     n_cases = sum(len(s.cases) for s in suites)
     engine_name = engine or settings.engine
+    check_engine(engine_name)
     click.echo(f"{len(suites)} スイート・{n_cases} ケースを実行します（エンジン: {engine_name}）", err=True)
     judge_obj = _make_judge(settings) if judge else None
-    runner = Runner(settings, engine=engine_name, workers=workers, probe=probe, judge=judge_obj)
+    from kodomo_ai.evals.runner import default_factory
+
+    try:  # an engine that is not configured fails here, not as every case failing
+        main = default_factory(settings, engine_name)
+    except KodomoError as error:
+        raise UserError(f"エンジン {engine_name} を使えません: {error}") from None
+
+    def factory(run_settings: Settings, name: str) -> Any:
+        return (
+            main if run_settings is settings and name == engine_name else default_factory(run_settings, name)
+        )
+
+    runner = Runner(
+        settings, engine=engine_name, workers=workers, probe=probe, judge=judge_obj, factory=factory
+    )
     try:
         result = runner.run(suites, source=" ".join(str(p) for p in paths))
     except KodomoError as error:
@@ -135,7 +152,9 @@ def compare_cmd(before: Path, after: Path, as_json: bool) -> None:
 
 @eval_group.command("retrieval")
 @click.argument("questions", type=click.Path(exists=True, path_type=Path))
-@click.option("-k", "k", type=int, default=5, show_default=True, help="上位何件までを見るか")
+@click.option(
+    "-k", "k", type=click.IntRange(1, 100), default=5, show_default=True, help="上位何件までを見るか"
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON で出力（質問ごとの行を含む）")
 def retrieval_cmd(questions: Path, k: int, as_json: bool) -> None:
     """Report recall@k, MRR and nDCG@k of the expected documents (YAML: id, question, docs)."""

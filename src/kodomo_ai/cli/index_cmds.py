@@ -52,11 +52,9 @@ def _filters(audience: str | None, doc_type: tuple[str, ...], municipality: str 
 
 @click.command()
 @click.argument("query", required=False)
-@click.option("-k", "k", default=5, show_default=True, help="Number of hits.")
+@click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 100), help="Number of hits.")
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
-@click.option(
-    "--input", "input_file", type=click.File("r", encoding="utf-8"), help='JSONL lines {"id", "question"}.'
-)
+@click.option("--input", "input_file", type=click.File("rb"), help='JSONL lines {"id", "question"}.')
 @click.option("--audience", type=click.Choice(["parent", "caseworker", "trainer"]), default=None)
 @click.option("--doc-type", multiple=True, help="Restrict to a doc_type (repeatable).")
 @click.option("--municipality", default=None, help="National documents plus this municipality's.")
@@ -73,18 +71,28 @@ def search(
     retriever = open_retriever(_settings(data_dir))
     filters = _filters(audience, doc_type, municipality)
     if input_file is not None:
-        for number, line in enumerate(input_file, 1):
-            if not line.strip():
+        from kodomo_ai.cli import UserError
+        from kodomo_ai.cli.batch import error_row, read_row
+
+        bad = 0
+        for number, raw in enumerate(input_file, 1):
+            if not raw.strip():
                 continue
             try:
-                row = json.loads(line)
-                qid, question = row["id"], row["question"]
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise click.ClickException(f'line {number}: expected {{"id", "question"}} ({exc})') from exc
-            hits = retriever.search(question, k=k, filters=filters)
-            click.echo(json.dumps({"id": qid, "hits": [h.model_dump() for h in hits]}, ensure_ascii=False))
+                row = read_row(raw, number, "question")
+            except UserError as exc:  # report the line in its own output row and go on
+                bad += 1
+                click.echo(json.dumps({**error_row(raw, number, str(exc)), "hits": []}, ensure_ascii=False))
+                continue
+            hits = retriever.search(row["question"], k=k, filters=filters)
+            click.echo(
+                json.dumps({"id": row.get("id"), "hits": [h.model_dump() for h in hits]}, ensure_ascii=False)
+            )
+        if bad:
+            raise UserError(f"{bad} 行を処理できませんでした（出力の error を見てください）")
         return
     assert query is not None
+    query = valid_query(query)
     hits = retriever.search(query, k=k, filters=filters)
     if as_json:
         click.echo(json.dumps([h.model_dump() for h in hits], ensure_ascii=False, indent=1))
@@ -93,6 +101,13 @@ def search(
         click.echo(f"{rank}. [{hit.score:.4f}] {hit.title} › {hit.heading}  ({hit.doc_id})")
         click.echo(f"   {hit.text[:160]}")
         click.echo(f"   {hit.source}")
+
+
+def valid_query(query: str) -> str:
+    """The query, or a one-line error when the shell passed bytes that are not UTF-8."""
+    from kodomo_ai.cli.batch import valid_text
+
+    return valid_text(query, "QUERY")
 
 
 @click.command()

@@ -94,6 +94,7 @@ class Health(BaseModel):
 
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
+    generation: str | None = None  # the index generation this worker answers from (readiness only)
 
 
 class CalcRule(BaseModel):
@@ -153,6 +154,24 @@ class DocumentOut(BaseModel):
     stale_reason: str = ""
 
 
+class FindingOut(BaseModel):
+    """A sentence that kept a document out of the index, and why."""
+
+    sentence: str
+    reason: str
+    kind: str
+    score: float | None = None
+
+
+class QuarantineOut(BaseModel):
+    """A document kept out of the index (not searchable) until its file is fixed."""
+
+    doc_id: str
+    file: str
+    findings: list[FindingOut]
+    at: str
+
+
 class IngestOut(BaseModel):
     """What an upload did."""
 
@@ -162,6 +181,7 @@ class IngestOut(BaseModel):
     errors: list[str]
     chunks: int
     seconds: float
+    generation: str = ""
 
 
 class RetireOut(BaseModel):

@@ -65,3 +65,26 @@ def test_api_conforms_to_schema(api_app: Any, admin_key: str) -> None:
             failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:1500]}")
     assert tested >= 15
     assert not failures, "\n\n".join(failures)
+
+
+def test_docs_pages_load_only_local_assets(tmp_path: Any) -> None:
+    """/docs and /redoc reference nothing off this server, and every asset they name is served."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from kodomo_ai.api import create_app
+    from kodomo_ai.config import Settings
+
+    client = TestClient(create_app(Settings(data_dir=tmp_path, models_path=MODELS)))
+    for page in ("/docs", "/redoc"):
+        html = client.get(page)
+        assert html.status_code == 200 and "text/html" in html.headers["content-type"]
+        refs = re.findall(r"""(?:src|href|spec-url)=["']([^"']+)["']|\burl:\s*["']([^"']+)["']""", html.text)
+        urls = [a or b for a, b in refs]
+        assert len(urls) >= 2, html.text
+        assert "//" not in "".join(urls), f"{page} loads from another host: {urls}"
+        for url in urls:
+            asset = client.get(url)
+            assert asset.status_code == 200 and len(asset.content) > 1000, url
+    assert '"validatorUrl": null' in client.get("/docs").text  # no badge fetched from swagger.io

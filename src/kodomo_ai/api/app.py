@@ -13,6 +13,7 @@ from kodomo_ai.api import (
     routes_calc,
     routes_consult,
     routes_conversations,
+    routes_docs,
     routes_documents,
     routes_evals,
     routes_feedback,
@@ -40,7 +41,9 @@ DESCRIPTION = """こども・子育て政策の相談API。保護者はキーな
 def create_app(settings: Settings, *, knowledge_base: KnowledgeBase | None = None,
                storage: Storage | None = None) -> FastAPI:  # fmt: skip
     """Build the API over `settings` (tests may pass an already-indexed knowledge base)."""
-    app = FastAPI(title="kodomo-ai", version="0.1.0", description=DESCRIPTION)
+    # The default /docs and /redoc load their scripts from a CDN: routes_docs serves them from the package.
+    app = FastAPI(title="kodomo-ai", version="0.1.0", description=DESCRIPTION, docs_url=None, redoc_url=None)
+    routes_docs.install_docs(app)
     app.state.kodomo = AppState(settings, storage or Storage.from_settings(settings), knowledge_base)
     install_error_handlers(app)
     max_body = int(getattr(settings, "max_body_kb", None) or DEFAULT_MAX_BODY_KB) * 1024

@@ -41,13 +41,17 @@ pytest: install system-deps
 
 test: lint typecheck pytest
 
-# API on :8000 and UI on :8501 together; Ctrl-C (or either one exiting) stops both.
+# Ports of `make run`: `make run API_PORT=8100 UI_PORT=8601` when 8000 or 8501 is taken.
+API_PORT ?= 8000
+UI_PORT ?= 8501
+
+# API on :$(API_PORT) and UI on :$(UI_PORT) together; Ctrl-C (or either one exiting) stops both.
 run: install
 	$(BIN)/kodomo-ai ingest corpus
 	$(BIN)/kodomo-ai classify fit > /dev/null
-	@$(BIN)/kodomo-ai serve --port 8000 & api=$$!; \
+	@$(BIN)/kodomo-ai serve --port $(API_PORT) & api=$$!; \
 	trap 'kill $$api 2>/dev/null; wait $$api 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/kodomo-ai ui --port 8501 --api http://127.0.0.1:8000
+	$(BIN)/kodomo-ai ui --port $(UI_PORT) --api http://127.0.0.1:$(API_PORT)
 
 bench: install
 	$(BIN)/python bench/retrieval.py

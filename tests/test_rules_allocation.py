@@ -352,8 +352,38 @@ def test_property_with_siblings_capacity_and_choices(data: dict[str, Any]) -> No
     _check_capacity_and_choices(data, result)
     groups: dict[str, list] = {}
     for p in result.placements:
-        if p.sibling_group:
+        if p.sibling_group and p.status != "ineligible":  # 対象外 applicants are not ranked with the group
             groups.setdefault(p.sibling_group, []).append(p)
     for members in groups.values():
         ranks = sorted(p.rank for p in members)
         assert ranks == list(range(ranks[0], ranks[0] + len(ranks)))  # siblings are handled at one rank
+
+
+def test_a_household_without_a_reason_for_care_is_not_placed() -> None:
+    """児童福祉法24条3項 (nat-nyusho-riyouchosei 「利用調整は市町村が行う」) and 子ども・子育て支援法施行規則1条: 利用調整 is
+    among children who need care, so a parent at home (or under the lower limit) keeps the child out of the round."""
+    data = {
+        "fiscal_year": 2027,
+        "facilities": [{"id": "a", "capacity": {"1": 2}}],
+        "applicants": [
+            {
+                "id": "home",
+                "class_age": 1,
+                "choices": ["a"],
+                "household": {"parents": [work(160), {"reason": "home"}]},
+            },
+            {
+                "id": "short",
+                "class_age": 1,
+                "choices": ["a"],
+                "household": {"parents": [work(160), work(40)]},
+            },
+            {"id": "ok", "class_age": 1, "choices": ["a"], "household": {"parents": [work(160), work(80)]}},
+        ],
+    }
+    result = allocate(data)
+    status = {p.applicant_id: p.status for p in result.placements}
+    assert status == {"ok": "placed", "home": "ineligible", "short": "ineligible"}
+    assert (result.placed_count, result.waiting_count, result.ineligible_count) == (1, 0, 2)
+    reason = next(p.reason for p in result.placements if p.applicant_id == "home")
+    assert "保育の必要性が認められない" in reason and "対象外" in reason

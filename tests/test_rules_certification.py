@@ -122,7 +122,11 @@ def test_age3_still_in_2sai_class_mentions_free_start() -> None:
     ("data", "field"),
     [
         (
-            {"child_birth_date": "2024-02-30", "reference_date": "2026-04-01", "parents": [work(80)]},
+            {
+                "child_birth_date": "2024-02-30",
+                "reference_date": "2026-04-01",
+                "parents": [work(80), work(80)],
+            },
             "child_birth_date",
         ),
         (
@@ -146,7 +150,11 @@ def test_age3_still_in_2sai_class_mentions_free_start() -> None:
             "parents[0].reason",
         ),
         (
-            {"child_birth_date": "2027-02-10", "reference_date": "2026-04-01", "parents": [work(80)]},
+            {
+                "child_birth_date": "2027-02-10",
+                "reference_date": "2026-04-01",
+                "parents": [work(80), work(80)],
+            },
             "child_birth_date",
         ),
         ({"child_birth_date": "2024-02-10", "reference_date": "2026-04-01", "parents": []}, "parents"),
@@ -158,7 +166,7 @@ def test_age3_still_in_2sai_class_mentions_free_start() -> None:
             {
                 "child_birth_date": "2024-02-10",
                 "reference_date": "2026-04-01",
-                "parents": [work(80)],
+                "parents": [work(80), work(80)],
                 "municipality": "nowhere",
             },
             "municipality",
@@ -167,7 +175,7 @@ def test_age3_still_in_2sai_class_mentions_free_start() -> None:
             {
                 "child_birth_date": "2024-02-10",
                 "reference_date": "2026-04-01",
-                "parents": [work(80)],
+                "parents": [work(80), work(80)],
                 "extra": 1,
             },
             "extra",
@@ -186,3 +194,30 @@ def test_bad_input_names_the_field(data: dict[str, Any], field: str) -> None:
     with pytest.raises(InputError) as info:
         certify(data)
     assert info.value.field == field
+
+
+def test_certify_asks_for_the_other_parent() -> None:
+    """子ども・子育て支援法施行規則1条 (nat-hoiku-hitsuyosei 「保育が必要と認められる10の事由」): every parent present
+    needs a reason, so a certification with one parent given names the missing one instead of passing."""
+    with pytest.raises(InputError) as info:
+        certify({"child_birth_date": "2024-06-15", "reference_date": "2026-12-04", "parents": [work(160)]})
+    assert info.value.field == "parents" and "absent" in info.value.reason
+    single = certify(
+        {
+            "child_birth_date": "2024-06-15",
+            "reference_date": "2026-12-04",
+            "parents": [work(160), {"reason": "absent"}],
+        }
+    )
+    assert single.certification == "3号"
+
+
+def test_parental_leave_for_an_under_three_carries_the_towns_caveat() -> None:
+    """nat-ikukyu-keizoku 「所沢市の例：上の子の年齢で扱いが分かれる」 (https://www.city.tokorozawa.saitama.jp/
+    kosodatekyouiku/hoikuen/ikujikyuukachuuhoiku/ikukyu.html): 0〜2歳の継続利用は市町村が個別に判断する."""
+    young = certify_on(date(2024, 6, 15), date(2026, 12, 4), [work(160), {"reason": "parental_leave"}])
+    assert young.certification == "3号" and young.caveats
+    assert "市町村が個別に判断" in young.summary
+    assert any(c.doc_id == "nat-ikukyu-keizoku" for c in young.citations)
+    older = certify_on(date(2022, 6, 15), date(2026, 12, 4), [work(160), {"reason": "parental_leave"}])
+    assert older.certification == "2号" and not older.caveats

@@ -67,12 +67,34 @@ def test_the_october_2024_switch() -> None:
     [
         ("2024-05-10", "2027-05-15", 15000),  # attains 3 on 9 May: May is still 3歳未満
         ("2024-05-10", "2027-06-01", 10000),
-        ("2024-05-01", "2027-04-30", 15000),  # born on the 1st: attains 3 on 30 April
-        ("2024-05-01", "2027-05-01", 10000),
+        # Born on the 1st: 児童手当法6条1項 「月の初日に生まれた児童については、出生の日から三年を経過しない児童」
+        # (https://laws.e-gov.go.jp/law/346AC0000000073), so May, the birthday month, is still 15,000円.
+        ("2024-05-01", "2027-04-30", 15000),
+        ("2024-05-01", "2027-05-01", 15000),
+        ("2024-05-01", "2027-06-01", 10000),
     ],
 )
 def test_under3_amount_by_month(birth: str, month: str, amount: int) -> None:
     assert allowance(month, {"birth_date": birth}).monthly_total == amount
+
+
+def test_old_regime_upper_limit_applies_from_june_2022() -> None:
+    """nat-jido-teate-kyu 「所得制限と特例給付」: 上限による不支給は2022年6月分（10月支給分）から."""
+    before = allowance("2022-05-15", *ages_(5, 2), income_status="over_upper_limit")
+    assert before.monthly_total == 10000  # 特例給付 5,000円 × 2
+    assert any("特例給付" in s for s in before.steps)
+    after = allowance("2022-06-01", *ages_(5, 2), income_status="over_upper_limit")
+    assert after.monthly_total == 0
+    assert allowance("2015-06-01", *ages_(5, 2), income_status="over_upper_limit").monthly_total == 10000
+
+
+def test_october_2024_sources_describe_the_current_rules() -> None:
+    """銚子市's page describes the old rules, so it is cited for the old regime, not the 2024-10 one."""
+    from kodomo_ai.rules.tables import load_national
+
+    regimes = {r.id: r for r in load_national().child_allowance.regimes}
+    assert "choshi" not in regimes["2024-10"].sources
+    assert "choshi" in regimes["kyu"].sources
 
 
 @pytest.mark.parametrize(

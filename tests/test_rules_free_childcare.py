@@ -249,3 +249,64 @@ def test_taxed_under3_without_tax_amount_states_what_decides_the_fee() -> None:
     result = assess(facility_type="nursery", age=1)
     assert result.eligible is False and result.payable is None
     assert "所得割額" in result.summary
+
+
+# --- audited cases (issue #15), each with the page or section that states the rule -------------------
+
+
+@pytest.mark.parametrize("facility", ["nursery", "kindergarten", "unlicensed"])
+def test_nothing_is_free_before_october_2019(facility: str) -> None:
+    """神奈川県 (http://www.pref.kanagawa.jp/docs/sy8/musyouka/2019musyouka.html): 無償化 started October 2019."""
+    before = assess(as_of="2019-09-30", facility_type=facility, age=4, income_tax_amount=10000)
+    assert (before.eligible, before.fully_free, before.fukushokuhi) == (False, False, None)
+    assert "2019年10月1日" in before.steps[0]
+    assert assess(as_of="2019-10-01", facility_type=facility, age=4).eligible
+
+
+def test_azukari_for_a_tax_exempt_child_aged_three_is_shin_3go() -> None:
+    """nat-yochien-azukari 「無償化の対象になるこども」: 満3歳〜最初の3月31日の非課税世帯は新3号（上限16,300円）."""
+    result = assess(
+        facility_type="kindergarten", age_band="age3_first_year", azukari_days=30, resident_tax_exempt=True
+    )
+    assert result.azukari_cap == 16300
+    assert result.certification_needed is not None and result.certification_needed.startswith("新3号")
+    older = assess(facility_type="kindergarten", age=4, azukari_days=10)
+    assert older.certification_needed is not None and older.certification_needed.startswith("新2号")
+
+
+def test_fukushokuhi_at_an_unconverted_kindergarten_is_a_supplementary_benefit() -> None:
+    """副食費の補足給付 (岐阜県内市町村の案内; nat-fukushokuhi 「副食費が免除される世帯」): 未移行幼稚園も同じ条件で補助."""
+    low = assess(facility_type="kindergarten_unconverted", age=4, income_tax_amount=50000)
+    assert low.fukushokuhi is not None and low.fukushokuhi.exempt and low.fukushokuhi.supplementary
+    assert any("補足給付" in s for s in low.steps)
+    third = assess(
+        facility_type="kindergarten_unconverted",
+        age=4,
+        income_tax_amount=200000,
+        siblings=[{"age": 8}, {"age": 6}],
+    )
+    assert third.fukushokuhi is not None and third.fukushokuhi.exempt  # 小3までのきょうだいで第3子
+    plain = assess(facility_type="kindergarten_unconverted", age=4, income_tax_amount=200000)
+    assert plain.fukushokuhi is not None and not plain.fukushokuhi.exempt
+
+
+@pytest.mark.parametrize(
+    ("data", "eligible", "cap", "benefit"),
+    [
+        ({"age": 4, "monthly_fee": 30000}, True, 11300, 11300),  # not 37,000: the 預かり保育 cap
+        (
+            {"age_band": "age3_first_year", "resident_tax_exempt": True, "monthly_fee": 30000},
+            True,
+            16300,
+            16300,
+        ),
+        ({"age_band": "age3_first_year", "monthly_fee": 30000}, False, None, None),
+        ({"age": 4, "kindergarten_azukari_sufficient": True}, False, None, None),
+    ],
+)
+def test_kindergarten_child_using_unlicensed_care(data: dict[str, Any], eligible: bool, cap, benefit) -> None:
+    """広島市 FAQ (http://www.city.hiroshima.lg.jp/site/faq/40477.html) and 三芳町: a kindergarten child's 認可外 use
+    counts within the 預かり保育 cap (11,300円), and not at all if the kindergarten's 預かり保育 runs 8h+ / 200+ days."""
+    result = assess(facility_type="unlicensed", enrolled_in_kindergarten=True, **data)
+    assert (result.eligible, result.monthly_cap, result.benefit) == (eligible, cap, benefit)
+    assert any(c.heading == "認可外保育施設との併用" for c in result.citations)

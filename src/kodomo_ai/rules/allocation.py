@@ -16,6 +16,9 @@ Algorithm (stated in the municipal document 「入所先の決め方」):
    rank; otherwise they all wait.
 5. Everyone not placed waits (保留), with the reason: which choices were full and the lowest index
    that was placed in each.
+An applicant whose household has no 保育の必要性 (a parent present without a reason, e.g. at home or
+working under the municipality's lower limit) is not ranked at all: 利用調整 is among children certified
+as needing care (児童福祉法24条3項), so the placement says 対象外 with the reason.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from kodomo_ai.errors import InputError
 from kodomo_ai.rules import ages
 from kodomo_ai.rules.allocation_index import Household, IndexResult, compute_index
+from kodomo_ai.rules.certification import CareNeedResult, determine_care_need
 from kodomo_ai.rules.explanation import Explained, Trace
 from kodomo_ai.rules.inputs import StrictInput, parse_input
 from kodomo_ai.rules.tables import MunicipalTables, load_municipality
@@ -92,7 +96,7 @@ class Placement(BaseModel):
     rank: int
     index: int
     class_age: int
-    status: Literal["placed", "waiting"]
+    status: Literal["placed", "waiting", "ineligible"]
     facility_id: str | None = None
     facility_name: str | None = None
     choice_number: int | None = None
@@ -119,6 +123,7 @@ class AllocationResult(Explained):
     fiscal_year: int
     placed_count: int
     waiting_count: int
+    ineligible_count: int = 0
     placements: list[Placement]
     facilities: list[FacilityClass]
     indexes: dict[str, IndexResult] = Field(default_factory=dict)  # per applicant, only with explain_indexes
@@ -217,7 +222,25 @@ def allocate(data: AllocationInput | dict, *, explain_indexes: bool = False) -> 
             else derived_lottery(request.fiscal_year, applicant.id)
         )
         keys[applicant.id] = _sort_key(applicant, index, lottery, municipal)
-    ranked = sorted(request.applicants, key=lambda a: keys[a.id])
+    needs: dict[tuple, CareNeedResult] = {}  # per distinct pair of parents
+    ineligible: dict[str, str] = {}
+    for applicant in request.applicants:
+        parents_key = _household_key(applicant.household)[0]
+        if parents_key not in needs:
+            needs[parents_key] = determine_care_need(
+                list(applicant.household.parents), municipal.municipality
+            )
+        need = needs[parents_key]
+        if not need.needs_care:
+            lacking = "、".join(
+                f"{p.label}（{p.reason_label}{'・' + p.note if p.note else ''}）"
+                for p in need.parents
+                if not p.qualifies
+            )
+            ineligible[applicant.id] = (
+                f"{lacking}に保育が必要な事由がなく、保育の必要性が認められないため、利用調整の対象外です。"
+            )
+    ranked = sorted((a for a in request.applicants if a.id not in ineligible), key=lambda a: keys[a.id])
 
     # Units in processing order: a sibling group joins at its best-ranked member.
     groups: dict[str, list[Applicant]] = {}
@@ -279,7 +302,25 @@ def allocate(data: AllocationInput | dict, *, explain_indexes: bool = False) -> 
         for age in CLASS_AGES
         if f.capacity.get(age, 0) > 0
     ]
+    for applicant in request.applicants:
+        if applicant.id in ineligible:
+            rank += 1
+            placements.append(
+                Placement.model_construct(
+                    applicant_id=applicant.id,
+                    rank=rank,
+                    index=indexes[applicant.id].total,
+                    class_age=class_ages[applicant.id],
+                    status="ineligible",
+                    facility_id=None,
+                    facility_name=None,
+                    choice_number=None,
+                    sibling_group=applicant.sibling_group,
+                    reason=ineligible[applicant.id],
+                )
+            )
     placed = sum(1 for p in placements if p.status == "placed")
+    excluded = len(ineligible)
     breakers = " → ".join(b.label for b in municipal.allocation.tie_breakers)
     trace.step(
         "世帯ごとに、父母それぞれの基本指数の合計に調整指数を加えて指数を計算しました。",
@@ -302,15 +343,24 @@ def allocate(data: AllocationInput | dict, *, explain_indexes: bool = False) -> 
         "きょうだいは、順位が最も高い子の順位で、全員が同じ施設に入れる空きを探しました。",
         "city:assignment",
     )
+    if excluded:
+        trace.step(
+            f"保育の必要性が認められない申込み{excluded}件は、順位をつけずに対象外としました。",
+            "reasons",
+            "allocation_by_city",
+        )
     trace.step(
-        f"申込み{len(placements)}件のうち、{placed}件が内定、{len(placements) - placed}件が保留です。",
+        f"申込み{len(placements)}件のうち、{placed}件が内定、{len(placements) - placed - excluded}件が保留"
+        + (f"、{excluded}件が対象外" if excluded else "")
+        + "です。",
         "placement",
     )
     return AllocationResult(
         municipality=municipal.municipality,
         fiscal_year=request.fiscal_year,
         placed_count=placed,
-        waiting_count=len(placements) - placed,
+        waiting_count=len(placements) - placed - excluded,
+        ineligible_count=excluded,
         placements=placements,
         facilities=summary,
         indexes=indexes if explain_indexes else {},

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from kodomo_ai.errors import InputError
 from kodomo_ai.rules import ages
@@ -44,6 +44,15 @@ class CertificationInput(StrictInput):
     parents: list[ParentSituation] = Field(min_length=1, max_length=2)
     municipality: str = "midori"
 
+    @model_validator(mode="after")
+    def _both_parents(self) -> CertificationInput:
+        # Care is needed only if every parent present has a reason: one parent alone cannot decide it.
+        if len(self.parents) < 2:
+            raise ValueError(
+                "parents: もう一方の保護者の状況も指定してください（いない場合は reason を absent にします）"
+            )
+        return self
+
 
 class ParentAssessment(BaseModel):
     """How one parent's situation was judged."""
@@ -67,6 +76,7 @@ class CareNeedResult(Explained):
     max_hours_per_day: int | None = None
     lower_limit_hours: int
     parents: list[ParentAssessment]
+    caveats: list[str] = Field(default_factory=list)
 
 
 class CertificationResult(CareNeedResult):
@@ -288,6 +298,15 @@ def certify(data: CertificationInput | dict) -> CertificationResult:
     elif need.needs_care:
         certification = "3号"
         summary = f"3号認定・{need.care_need_label}（1日最大{need.max_hours_per_day}時間）"
+        if any(p.reason == "parental_leave" for p in request.parents):
+            caveat = (
+                "育児休業中の継続利用は、0〜2歳の上の子については市町村が個別に判断します"
+                "（所沢市の例では原則として継続できず、市が定める特別な事情があるときに限られます）。"
+                f"{municipal.name}の基準で継続できるか確認してください。"
+            )
+            trace.step(caveat, "ikukyu_keizoku", "ikukyu_age")
+            need.caveats.append(caveat)
+            summary += "（育休中の継続利用は市町村が個別に判断）"
         trace.step(
             f"満3歳未満で保育が必要なため、{summary}です。小規模保育などの地域型保育は"
             f"{ages.jp_date(small_scale_until)}まで利用できます。",

@@ -2,8 +2,9 @@
 
 For each month the regime in force on its first day applies (旧制度 to September 2024, the current one
 from October 2024). A child's status is judged on the first day of the month, so the 3歳未満 amount runs
-through the month in which the child attains 3 (the month before the birthday month for a child born on
-the 1st). Children count as 第1子/第2子/第3子 from the eldest among those up to the regime's counting age
+through the month of the 3rd birthday (児童手当法6条: a child born on the 1st stays 3歳未満 while
+「出生の日から三年を経過しない」, so the birthday month too). Under the old regime a household over the
+所得上限限度額 got the 特例給付 until May 2022 and nothing from the June 2022 month. Children count as 第1子/第2子/第3子 from the eldest among those up to the regime's counting age
 (18歳 / 22歳 到達後最初の3月31日; from 18 only when the parent bears their living costs); only children up
 to the payment age (15歳 / 18歳 到達後最初の3月31日) are paid. Payment starts the month after the
 application, or after the birth/move-in month if applied within 15 days of the day after it.
@@ -92,6 +93,18 @@ class ChildAllowanceResult(Explained):
     summary: str
 
 
+def last_under3_month(birth: date) -> date:
+    """Return the last month paid at the 3歳未満 rate: the month of the 3rd birthday.
+
+    児童手当法6条 treats a child born on the 1st of a month as 3歳未満 while 「出生の日から三年を経過しない」,
+    so that child keeps the rate through the birthday month too (an age is otherwise reached on the
+    day before the birthday, which for the 1st falls in the previous month).
+    """
+    if birth.day == 1:
+        return ages.month_start(ages.attain_date(birth, 3) + timedelta(days=1))
+    return ages.month_start(ages.attain_date(birth, 3))
+
+
 def _month_key(day: date) -> str:
     return f"{day.year}-{day.month:02d}"
 
@@ -115,7 +128,7 @@ def _status(
         age = ages.age_on(birth, month)
         within_pay = month <= ages.fiscal_year_end_after_attaining(birth, regime.eligible_until_age)
         within_count = month <= ages.fiscal_year_end_after_attaining(birth, regime.count_until_age)
-        if age < 3:
+        if month <= last_under3_month(birth):
             stage: Stage = "under3"
         elif month <= ages.fiscal_year_end_after_attaining(birth, 12):
             stage = "to_elementary"
@@ -164,10 +177,11 @@ def _month_amounts(
         place = order.get(index)
         amount = 0
         if eligible and stage != "over" and (start is None or month >= start):
-            if regime.amounts.special is not None and income_status == "special":
-                amount = regime.amounts.special
-            elif income_status == "over_upper_limit" and regime.id == "kyu":
+            over_upper = income_status == "over_upper_limit" and regime.amounts.special is not None
+            if over_upper and regime.upper_limit_from is not None and month >= regime.upper_limit_from:
                 amount = 0
+            elif regime.amounts.special is not None and income_status in ("special", "over_upper_limit"):
+                amount = regime.amounts.special
             else:
                 table = getattr(regime.amounts, stage)
                 third = place is not None and place >= 3
@@ -278,12 +292,17 @@ def calculate_child_allowance(data: ChildAllowanceInput | dict) -> ChildAllowanc
     if not kyu and request.income_status != "within_limit":
         trace.step("2024年10月分からは所得制限がないため、所得にかかわらず同じ額です。", "ja_target")
     if kyu and request.income_status != "within_limit":
-        trace.step(
-            "所得制限限度額以上のため特例給付（1人月5,000円）です。"
-            if request.income_status == "special"
-            else "所得上限限度額以上のため支給されません。",
-            "kyu_income",
-        )
+        upper_from = regime.upper_limit_from
+        if request.income_status == "special":
+            text = "所得制限限度額以上のため特例給付（1人月5,000円）です。"
+        elif upper_from is not None and month >= upper_from:
+            text = f"所得上限限度額以上のため支給されません（この不支給は{_month_label(upper_from)}分からの扱いです）。"
+        else:
+            text = (
+                f"所得上限限度額以上ですが、{_month_label(upper_from or month)}分より前は上限による不支給がなく、"
+                "特例給付（1人月5,000円）です。"
+            )
+        trace.step(text, "kyu_income")
     total = sum(r.monthly_amount for r in rows)
     paid = [r.monthly_amount for r in rows if r.monthly_amount]
     formula = "＋".join(f"{a:,}円" for a in paid) + f"＝{yen(total)}" if len(paid) > 1 else yen(total)

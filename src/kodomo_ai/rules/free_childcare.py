@@ -84,6 +84,8 @@ class FreeChildcareInput(StrictInput):
     azukari_days: int | None = Field(default=None, ge=0, le=31)
     monthly_fee: int | None = Field(default=None, ge=0)
     enrolled_in_licensed: bool = False
+    enrolled_in_kindergarten: bool = False  # for 認可外 etc.: the child also attends a kindergarten
+    kindergarten_azukari_sufficient: bool | None = None  # its 預かり保育 runs 8h+ on weekdays and 200+ days
     siblings: list[Sibling] = Field(default_factory=list)
     single_parent: bool = False
     municipality: str = "midori"
@@ -100,6 +102,7 @@ class FukushokuhiResult(BaseModel):
 
     exempt: bool
     reason: str
+    supplementary: bool = False  # at a 新制度未移行の幼稚園: paid back as a 補足給付 (capped), not waived
 
 
 class FreeChildcareResult(Explained):
@@ -166,18 +169,26 @@ def _fukushokuhi(
     *,
     kind: Literal["type1", "type2"],
     own_days: int,
+    unconverted: bool = False,
 ) -> FukushokuhiResult:
     rules = load_national().fukushokuhi
     line = rules.income_line[kind]
+    # 新制度未移行の幼稚園 collects 副食費 itself; the same households get it back as a 補足給付 with a cap.
+    relief = "市町村の補足給付（月額の上限あり）で補助されます" if unconverted else "免除されます"
+    supplementary = " （補足給付）" if unconverted else ""
     if request.public_assistance or request.resident_tax_exempt:
-        trace.step("住民税非課税世帯などのため、副食費は免除されます。", "fukushokuhi_exempt")
-        return FukushokuhiResult(exempt=True, reason="非課税世帯等")
+        trace.step(f"住民税非課税世帯などのため、副食費は{relief}。", "fukushokuhi_exempt")
+        return FukushokuhiResult(
+            exempt=True, reason="非課税世帯等" + supplementary.strip(), supplementary=unconverted
+        )
     if request.income_tax_amount is not None and request.income_tax_amount < line:
         trace.step(
-            f"所得割額が{yen(line)}未満（年収約360万円未満相当）のため、副食費は免除されます。",
+            f"所得割額が{yen(line)}未満（年収約360万円未満相当）のため、副食費は{relief}。",
             "fukushokuhi_exempt",
         )
-        return FukushokuhiResult(exempt=True, reason="年収約360万円未満相当")
+        return FukushokuhiResult(
+            exempt=True, reason="年収約360万円未満相当" + supplementary.strip(), supplementary=unconverted
+        )
     if rules.third_child_count_until[kind] == "grade3":
         counted = [s for s in request.siblings if _within_grade3(s, request.as_of)]
         scope = "小学校3年生までのきょうだい"
@@ -186,8 +197,10 @@ def _fukushokuhi(
         scope = "小学校入学前のきょうだい"
     order = birth_order(own_days, counted, request.as_of)
     if order >= 3:
-        trace.step(f"{scope}の中で数えて第{order}子のため、副食費は免除されます。", "fukushokuhi_count")
-        return FukushokuhiResult(exempt=True, reason=f"第{order}子")
+        trace.step(f"{scope}の中で数えて第{order}子のため、副食費は{relief}。", "fukushokuhi_count")
+        return FukushokuhiResult(
+            exempt=True, reason=f"第{order}子" + supplementary.strip(), supplementary=unconverted
+        )
     if kind == "type2" and municipal.fees.has_topup("second_child_fukushokuhi_free"):
         attending = [s for s in request.siblings if s.attends_facility and is_preschool(s, request.as_of)]
         if birth_order(own_days, attending, request.as_of) == 2:
@@ -256,6 +269,9 @@ def assess_free_childcare(data: FreeChildcareInput | dict) -> FreeChildcareResul
             "azukari_days", "預かり保育は幼稚園・認定こども園（教育部分）を利用するこどもだけが対象です"
         )
     trace = Trace(municipal)
+    start = load_national().free_childcare.effective_from
+    if request.as_of < start:
+        return _before_start(request, municipal, trace, start)
     free_from: date | None = None
     if request.birth_date is not None:
         band = age_band_on(request.birth_date, request.as_of)
@@ -300,6 +316,33 @@ def assess_free_childcare(data: FreeChildcareInput | dict) -> FreeChildcareResul
         result = _unlicensed(request, band, trace)
     return FreeChildcareResult.model_validate(
         {**base, **result, "steps": trace.steps, "citations": trace.citations}
+    )
+
+
+def _before_start(
+    request: FreeChildcareInput, municipal: MunicipalTables, trace: Trace, start: date
+) -> FreeChildcareResult:
+    """Before October 2019 there was no 無償化 (nor its 副食費 exemption): nothing is free under it."""
+    trace.step(
+        f"幼児教育・保育の無償化と施設等利用給付は{ages.jp_date(start)}に始まった制度で、"
+        f"{ages.jp_date(request.as_of)}は開始前のため対象になりません（保育料・利用料は当時の額です）。",
+        "mushoka_start",
+        "mushoka_targets",
+    )
+    band = (
+        age_band_on(request.birth_date, request.as_of) if request.birth_date else request.age_band or "3to5"
+    )
+    return FreeChildcareResult(
+        municipality=municipal.municipality,
+        facility_type=request.facility_type,
+        facility_label=FACILITY_LABELS[request.facility_type],
+        age_band=band,
+        age_band_label=AGE_BAND_LABELS[band],
+        eligible=False,
+        fully_free=False,
+        summary=f"{ages.jp_date(start)}より前のため、無償化の対象外です。",
+        steps=trace.steps,
+        citations=trace.citations,
     )
 
 
@@ -409,10 +452,13 @@ def _kindergarten(
     azukari_cap, azukari_benefit = (None, None)
     if request.azukari_days is not None or request.needs_care:
         azukari_cap, azukari_benefit = _azukari(request, band, trace)
-    fukushokuhi = (
-        None
-        if unconverted
-        else _fukushokuhi(request, municipal, trace, kind="type1", own_days=_own_age_days(request, band))
+    fukushokuhi = _fukushokuhi(
+        request,
+        municipal,
+        trace,
+        kind="type1",
+        own_days=_own_age_days(request, band),
+        unconverted=unconverted,
     )
     if unconverted or azukari_cap:
         trace.step("給付は、施設に払った後で市町村に請求する償還払いなどで受け取ります。", "kyufu_claim")
@@ -421,7 +467,14 @@ def _kindergarten(
         certification: str | None = "新1号認定（施設等利用給付認定）"
     else:
         summary = f"{label}の保育料は無料です。"
-        certification = "新2号認定（預かり保育の無償化）" if azukari_cap else None
+        certification = None
+        if azukari_cap:
+            # 満3歳 to the first 31 March is 新3号 (非課税 households only); from the 3歳児クラス, 新2号.
+            certification = (
+                "新3号認定（預かり保育の無償化、住民税非課税世帯）"
+                if band == "age3_first_year"
+                else "新2号認定（預かり保育の無償化）"
+            )
     return {
         "eligible": True,
         "fully_free": not unconverted,
@@ -448,6 +501,77 @@ def _sum_optional(*values: int | None) -> int | None:
     return sum(present) if present else None
 
 
+def _kindergarten_child_unlicensed(request: FreeChildcareInput, band: AgeBand, trace: Trace) -> dict:
+    """A kindergarten child using 認可外 etc.: covered only if the kindergarten's 預かり保育 is short, within its cap."""
+    caps = load_national().free_childcare.caps
+    label = FACILITY_LABELS[request.facility_type]
+    exempt = request.resident_tax_exempt or request.public_assistance
+    if request.kindergarten_azukari_sufficient:
+        trace.step(
+            "在籍する幼稚園が平日8時間以上・年200日以上の預かり保育をしているため、その預かり保育だけが対象で、"
+            f"{label}の利用料は無償化の対象になりません。",
+            "azukari_with_unlicensed",
+        )
+        return {
+            "eligible": False,
+            "fully_free": False,
+            "summary": f"幼稚園の預かり保育が十分なため、{label}は対象外です。",
+        }
+    if band == "3to5":
+        cap, certification = caps["azukari_3to5"], "新2号認定（保育の必要性の認定）"
+    elif band == "age3_first_year" and exempt:
+        cap, certification = caps["azukari_age3_exempt"], "新3号認定（保育の必要性の認定、住民税非課税世帯）"
+    else:
+        trace.step(
+            "幼稚園に通う満3歳から最初の3月31日までのこどもは、住民税非課税世帯だけが対象です。",
+            "azukari_targets",
+            "azukari_with_unlicensed",
+        )
+        return {
+            "eligible": False,
+            "fully_free": False,
+            "summary": f"課税世帯の満3歳児のため、{label}は対象外です。",
+        }
+    if request.needs_care is False:
+        trace.step("保育の必要性の認定を受けていないため、給付の対象外です。", "kyufu_types")
+        return {
+            "eligible": False,
+            "fully_free": False,
+            "summary": f"保育の必要性がないため、{label}は対象外です。",
+        }
+    trace.step(
+        f"幼稚園に在籍するこどもが{label}を使う場合、園の預かり保育の利用料と合わせて月{yen(cap)}までが対象です"
+        "（園の預かり保育が平日8時間未満または年200日未満の場合に限ります）。",
+        "azukari_with_unlicensed",
+        "kyufu_caps",
+    )
+    benefit = payable = None
+    if request.monthly_fee is not None:
+        benefit = min(request.monthly_fee, cap)
+        payable = request.monthly_fee - benefit
+        trace.step(
+            f"利用料{yen(request.monthly_fee)}のうち{yen(benefit)}が給付され、{yen(payable)}が自己負担です"
+            "（同じ月に預かり保育の給付を受けた分は、この上限から差し引かれます）。",
+            "azukari_with_unlicensed",
+        )
+    if request.kindergarten_azukari_sufficient is None:
+        trace.step(
+            "在籍する幼稚園の預かり保育が平日8時間以上・年200日以上なら、この給付は受けられません。園に確認してください。",
+            "azukari_with_unlicensed",
+        )
+    return {
+        "eligible": True,
+        "fully_free": False,
+        "monthly_cap": cap,
+        "benefit": benefit,
+        "payable": payable,
+        "certification_needed": certification,
+        "not_covered": NOT_COVERED,
+        "summary": f"幼稚園に通いながら{label}を使う場合は、預かり保育と合わせて月{yen(cap)}までが対象です"
+        f"（{certification}が必要）。",
+    }
+
+
 def _unlicensed(request: FreeChildcareInput, band: AgeBand, trace: Trace) -> dict:
     caps = load_national().free_childcare.caps
     label = FACILITY_LABELS[request.facility_type]
@@ -462,6 +586,8 @@ def _unlicensed(request: FreeChildcareInput, band: AgeBand, trace: Trace) -> dic
             "fully_free": False,
             "summary": f"保育所などに在園中のため、{label}の給付の対象外です。",
         }
+    if request.enrolled_in_kindergarten:
+        return _kindergarten_child_unlicensed(request, band, trace)
     if band == "3to5":
         cap, certification = caps["unlicensed_3to5"], "新2号認定（保育の必要性の認定）"
     elif exempt:

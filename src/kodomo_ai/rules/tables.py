@@ -63,6 +63,7 @@ class FreeChildcareConstants(TableModel):
     sources: list[str]
     caps: dict[str, int]
     kindergarten_free_from_age3: bool
+    kindergarten_unlicensed_uses_azukari_cap: bool
 
 
 class FukushokuhiConstants(TableModel):
@@ -116,6 +117,7 @@ class AllowanceRegime(TableModel):
     amounts: AllowanceAmounts
     payment_months: list[int]
     months_per_payment: int
+    upper_limit_from: date | None = None  # 所得上限限度額による不支給が始まった月（旧制度）
 
 
 class ChildAllowanceConstants(TableModel):

@@ -190,3 +190,30 @@ def test_question_reading() -> None:
     assert facts.parents[0].hours_per_month == 96
     assert read_question("来月3歳").turning == (3, 1)
     assert read_question("児童手当は18歳までもらえる？").children == []
+
+
+def test_school_years_from_the_issue_are_computed_with_assumptions() -> None:
+    """Issue #15: 中3・小1・年少 → 10,000 + 10,000 + 30,000 = 50,000円 (nat-jido-teate 「月額」「第3子の数え方」)."""
+    outcome = apply_rules("上から中3、小1、年少の3人です。児童手当は毎月いくら？", today=date(2026, 12, 4))
+    assert outcome is not None and outcome.status == "computed"
+    assert outcome.result["monthly_total"] == 50000
+    assert "10,000円＋10,000円＋30,000円＝50,000円" in outcome.text
+    assert "中学3年生（14〜15歳）として計算しました" in outcome.steps[0]
+    assert {c.doc_id for c in outcome.citations} == {"nat-jido-teate"}
+
+
+def test_asks_for_a_birth_date_only_when_the_amount_depends_on_it() -> None:
+    # A 2歳児クラス child is 15,000円 until the month of the 3rd birthday and 10,000円 after: ask.
+    outcome = apply_rules("2歳児クラスの子と5歳の子がいます。児童手当はいくら？", today=date(2026, 12, 4))
+    assert outcome is not None and outcome.status == "needs_input"
+    assert outcome.result["missing"] == "children[1].birth_date"  # oldest first: the 5-year-old is [0]
+    assert outcome.text.count("。") == 1 and "2歳児クラス" in outcome.text
+    # A supported 大学生 counts for 第3子 but is not paid (nat-jido-teate 「第3子の数え方」).
+    college = apply_rules("大学生と高校生と中学生の3人。児童手当はいくら？", today=date(2026, 12, 4))
+    assert college is not None and college.result["monthly_total"] == 40000
+
+
+def test_certificate_type_with_one_parent_asks_for_the_other() -> None:
+    outcome = ask("月100時間働いています。2歳の子は何号認定？")
+    assert outcome is not None and outcome.status == "needs_input"
+    assert outcome.text == "もう一方の保護者の状況（月の就労時間など）を教えてください。"

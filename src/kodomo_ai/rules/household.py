@@ -63,6 +63,7 @@ class ChildReading:
     born_to: date
     assumption: str = ""
     supported: bool = True  # False for a child who earns a living (社会人), not counted by 児童手当
+    class_age: int | None = None  # the クラス年齢 when a single class or school year was named
 
     def as_dict(self) -> dict[str, Any]:
         """Return the benchmark form {age_min, age_max, basis}."""
@@ -256,7 +257,8 @@ def _cohort_child(first: int, last: int, on: date, basis: str, label: str) -> Ch
     assumption = f"{label}（{years}）として計算しました"
     if first >= 6:
         assumption += "（学年は年齢どおりに進んでいるものとしました）"
-    return ChildReading(low, high, basis, born_from, born_to, assumption + "。")
+    cohort = first if first == last else None
+    return ChildReading(low, high, basis, born_from, born_to, assumption + "。", class_age=cohort)
 
 
 def _age_child(age: int, on: date, basis: str) -> ChildReading:

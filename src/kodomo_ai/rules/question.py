@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 
+from kodomo_ai.rules.household import ChildReading, read_household
 from kodomo_ai.text.numbers import counted_numerals, replace_numerals
 
 _COUNTERS = r"人|歳|才|時間|日|か月|ヶ月|カ月|ケ月|箇月|円|万|点|号|子|週|回|児|年"
@@ -30,13 +32,14 @@ def normalise(question: str) -> str:
 
 @dataclass
 class ChildFact:
-    """One child read from the question."""
+    """One child read from the question: the youngest age it can be, and the household reading behind it."""
 
     age: int
     label: str
     supported: bool = True
-    approximate: bool = False  # the age stands for a school stage (高校生 → 16)
+    approximate: bool = False  # a school year or class: the age is a range (age .. age_max)
     class_band: str | None = None  # 3to5 / under3 when a class (年少, 3歳児クラス) was named
+    reading: ChildReading | None = None
 
 
 @dataclass
@@ -69,33 +72,7 @@ class QuestionFacts:
     notes: list[str] = field(default_factory=list)
 
 
-_AGE = re.compile(
-    r"(\d{1,2})(?:歳|才)(?!児|まで|以上|未満|以下|から|到達|の年度|年度|になった後|に達|の誕生日)"
-)
-_CLASS = re.compile(r"(\d)歳児(?:クラス)?")
-_INFANT = re.compile(
-    r"生後\d+(?:か月|ヶ月|カ月|ケ月)|\d+(?:か月|ヶ月|カ月|ケ月)の(?:子|赤ちゃん|娘|息子|男の子|女の子)|赤ちゃん|新生児|乳児"
-)
 _TURNING = re.compile(r"(来月|今月|再来月|もうすぐ|近々)(\d)(?:歳|才)")
-_STAGES = [
-    ("大学生", 20, "大学生"),
-    ("専門学校生", 19, "専門学校生"),
-    ("高校生", 16, "高校生"),
-    ("中学生", 13, "中学生"),
-    ("小学生", 9, "小学生"),
-    ("年長", 5, "年長"),
-    ("年中", 4, "年中"),
-    ("年少", 3, "年少"),
-]
-_COUNT_PATTERNS = [
-    re.compile(r"子(?:ども|供|どもたち)?(?:が|は|も)?(\d+)人"),
-    re.compile(r"(\d+)人の(?:子|こども|子ども|子供)"),
-    re.compile(r"(\d+)人(?:きょうだい|兄弟|姉妹|兄妹|姉弟)"),
-    re.compile(r"(\d+)児の(?:母|父|ママ|パパ|親)"),
-    re.compile(r"第(\d+)子"),
-    re.compile(r"(\d+)人目"),
-    re.compile(r"の(\d+)人(?:です|います|いる|で|の)"),
-]
 _MONTHLY = re.compile(r"月(?:に)?(\d+(?:\.\d+)?)時間")
 _WEEKLY_HOURS = re.compile(r"週(?:に)?(\d+(?:\.\d+)?)時間")
 _WEEK_DAYS = re.compile(r"週(?:に)?(\d)日")
@@ -145,45 +122,28 @@ _AMOUNT_MAN = re.compile(r"(\d+(?:\.\d+)?)万(?:(\d)千)?円")
 _AMOUNT_YEN = re.compile(r"(\d{1,3}(?:,\d{3})+|\d{3,7})円")
 
 
-def _children(text: str, facts: QuestionFacts) -> None:
+def _children(text: str, facts: QuestionFacts, today: date) -> None:
     turning = _TURNING.search(text)
     if turning:
         months = {"今月": 0, "来月": 1, "再来月": 2}.get(turning.group(1), 1)
         facts.turning = (int(turning.group(2)), months)
+    household = read_household(text, today)
+    for reading in household.children:
+        label = reading.basis if reading.basis.endswith(("子", "さん")) else f"{reading.basis}の子"
+        band = None
+        if reading.class_age is not None and reading.class_age <= 5:
+            band = "3to5" if reading.class_age >= 3 else "under3"
         facts.children.append(
-            ChildFact(age=max(int(turning.group(2)) - 1, 0), label=f"{turning.group(0)}になる子")
+            ChildFact(
+                age=reading.age_min,
+                label=label,
+                supported=reading.supported,
+                approximate=reading.age_min != reading.age_max or reading.class_age is not None,
+                class_band=band,
+                reading=reading,
+            )
         )
-    consumed = {m.span() for m in _TURNING.finditer(text)}
-    for match in _AGE.finditer(text):
-        if any(start <= match.start() < end for start, end in consumed):
-            continue
-        age = int(match.group(1))
-        if age <= 40:
-            facts.children.append(ChildFact(age=age, label=f"{age}歳の子"))
-    for match in _CLASS.finditer(text):
-        age = int(match.group(1))
-        facts.children.append(
-            ChildFact(age=age, label=f"{age}歳児クラスの子", class_band="3to5" if age >= 3 else "under3")
-        )
-    if _INFANT.search(text):
-        facts.children.append(ChildFact(age=0, label="0歳の子"))
-    for word, age, label in _STAGES:
-        for match in re.finditer(rf"{word}(?:が|も|は)?(\d)人", text):
-            for _ in range(int(match.group(1))):
-                facts.children.append(ChildFact(age=age, label=label, approximate=True))
-        plain = len(re.findall(word, text)) - len(re.findall(rf"{word}(?:が|も|は)?\d人", text))
-        for _ in range(max(plain, 0)):
-            band = "3to5" if word in ("年少", "年中", "年長") else None
-            facts.children.append(ChildFact(age=age, label=label, approximate=True, class_band=band))
-    if re.search(r"社会人|就職して(?:独立|自立)", text):
-        facts.children.append(
-            ChildFact(age=20, label="就職して自立した子", supported=False, approximate=True)
-        )
-    if "双子" in text and len(facts.children) == 1:
-        facts.children.append(ChildFact(age=facts.children[0].age, label=facts.children[0].label))
-    counts = [int(m.group(1)) for pattern in _COUNT_PATTERNS for m in pattern.finditer(text)]
-    if counts:
-        facts.child_count = max(counts)
+    facts.child_count = household.stated_count
 
 
 def _hours_mentions(text: str) -> list[tuple[int, ParentFact]]:
@@ -233,11 +193,11 @@ def _amount(text: str) -> int | None:
     return int(plain.group(1).replace(",", "")) if plain else None
 
 
-def read_question(question: str) -> QuestionFacts:
-    """Return the facts found in a question (normalised text included)."""
+def read_question(question: str, today: date | None = None) -> QuestionFacts:
+    """Return the facts found in a question (normalised text included); ages are on `today`."""
     text = normalise(question)
     facts = QuestionFacts(text=text)
-    _children(text, facts)
+    _children(text, facts, today or date.today())
     _parents(text, facts)
     for pattern, facility in _FACILITIES:
         if pattern.search(text):

@@ -20,7 +20,7 @@ from kodomo_ai.rules.certification import certification_for_age, determine_care_
 from kodomo_ai.rules.child_allowance import calculate_child_allowance
 from kodomo_ai.rules.explanation import RuleCitation, Trace, yen
 from kodomo_ai.rules.free_childcare import FACILITY_LABELS, assess_free_childcare
-from kodomo_ai.rules.question import ParentFact, QuestionFacts, read_question
+from kodomo_ai.rules.question import ChildFact, ParentFact, QuestionFacts, read_question
 from kodomo_ai.rules.tables import load_municipality
 
 RuleName = Literal["certification", "free_childcare", "child_allowance", "allocation_index"]
@@ -109,7 +109,7 @@ def _pick_rule(facts: QuestionFacts) -> RuleName | None:
 
 def apply_rules(question: str, *, today: date, municipality: str = "midori") -> RuleOutcome | None:
     """Decide from a Japanese question whether a rule applies; compute it, ask for input, or return None."""
-    facts = read_question(question)
+    facts = read_question(question, today)
     rule = _pick_rule(facts)
     if rule is None:
         return None
@@ -133,6 +133,24 @@ def _outcome(rule: RuleName, text: str, assumptions: list[str], result: BaseMode
     return RuleOutcome(rule=rule, status="computed", text=text, steps=steps, result=data, citations=citations)
 
 
+_MAX_CORNERS = 64  # 6 children whose birth windows matter; beyond that only the two extremes are tried
+
+
+def _birth_corners(children: list[ChildFact]) -> list[list[date]]:
+    """Every combination of each child's earliest and latest possible birth date (the corners of the windows)."""
+    options = []
+    for child in children:
+        reading = child.reading
+        assert reading is not None
+        options.append(sorted({reading.born_from, reading.born_to}))
+    corners: list[list[date]] = [[]]
+    for choice in options:
+        corners = [corner + [day] for corner in corners for day in choice]
+        if len(corners) > _MAX_CORNERS:
+            return [[o[0] for o in options], [o[-1] for o in options]]
+    return corners
+
+
 def _allowance(facts: QuestionFacts, today: date, municipality: str) -> RuleOutcome:
     children = facts.children
     if not children:
@@ -142,16 +160,40 @@ def _allowance(facts: QuestionFacts, today: date, municipality: str) -> RuleOutc
         return _needs(
             "child_allowance", f"ほかのお子さん（あと{rest}人）の年齢も教えてください。", "children"
         )
-    assumptions = []
+    assumptions = list(
+        dict.fromkeys(c.reading.assumption for c in children if c.reading and c.reading.assumption)
+    )
     for child in children:
-        if child.approximate and child.supported and child.age >= 19:
+        if child.supported and child.age >= 18 and (child.reading is None or child.reading.age_max >= 19):
             assumptions.append(
                 f"{child.label}は、親が学費や生活費を負担している子として数えました（確認書の提出が必要です）。"
             )
-        elif child.approximate and not child.supported:
-            assumptions.append(f"{child.label}は、親が生活費を負担していないため数えません。")
-    entries = [{"age": c.age, "supported": c.supported, "label": c.label} for c in children]
-    result = calculate_child_allowance({"children": entries, "as_of": today.isoformat()})
+    # Each child may have been born anywhere in a window (a school year spans 12 months): compute every
+    # corner and answer only if the amount does not depend on where in the window the birthday falls.
+    results = []
+    corners = _birth_corners(children)
+    for corner in corners:
+        entries = [
+            {"birth_date": born.isoformat(), "supported": c.supported, "label": c.label}
+            for c, born in zip(children, corner, strict=True)
+        ]
+        results.append(calculate_child_allowance({"children": entries, "as_of": today.isoformat()}))
+    outcomes = {(r.monthly_total, r.payment.amount) for r in results}
+    if len(outcomes) > 1:
+        for position, child in enumerate(children):
+            varied = {
+                (r.monthly_total, r.payment.amount)
+                for r, corner in zip(results, corners, strict=True)
+                if all(corner[k] == corners[0][k] for k in range(len(children)) if k != position)
+            }
+            if len(varied) > 1:
+                return _needs(
+                    "child_allowance",
+                    f"{child.label}は誕生日によって手当の額が変わるため、生年月日を教えてください。",
+                    f"children[{position}].birth_date",
+                )
+        return _needs("child_allowance", ASK_AGES, "children")
+    result = results[0]
     paid = sorted((c for c in result.children if c.monthly_amount), key=lambda c: c.birth_order or 99)
     third = [c for c in paid if c.birth_order and c.birth_order >= 3]
     detail = (
@@ -222,6 +264,9 @@ def _certification(facts: QuestionFacts, today: date, municipality: str) -> Rule
         return _needs("certification", ASK_HOURS, "hours")
     found = _parent_inputs(facts)
     notes: list[str] = []
+    if found is None and "号" in facts.text:
+        # The type (3号 or none, 2号 or 1号) turns on whether the other parent also has a reason for care.
+        return _needs("certification", ASK_OTHER_PARENT, "parents")
     if found is None:
         parents: list[dict[str, Any]] = [{"reason": facts.parents[0].reason, "label": "保護者"}]
         if facts.parents[0].hours_per_month is not None:

@@ -25,17 +25,16 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, Strict, field_validator, model_validator
 
 from kodomo_ai.errors import InputError
 from kodomo_ai.rules import ages
 from kodomo_ai.rules.allocation_index import Household, IndexResult, compute_index
 from kodomo_ai.rules.certification import CareNeedResult, determine_care_need
 from kodomo_ai.rules.explanation import Explained, Trace
-from kodomo_ai.rules.inputs import StrictInput, parse_input
+from kodomo_ai.rules.inputs import IsoDate, StrictInput, parse_input
 from kodomo_ai.rules.tables import MunicipalTables, load_municipality
 
 CLASS_AGES = range(6)
@@ -46,7 +45,7 @@ class Facility(StrictInput):
 
     id: str = Field(min_length=1)
     name: str = ""
-    capacity: dict[int, int] = Field(default_factory=dict)
+    capacity: dict[Annotated[int, Strict(False)], int] = Field(default_factory=dict)  # JSON keys are text
 
     @field_validator("capacity")
     @classmethod
@@ -63,7 +62,7 @@ class Applicant(StrictInput):
     """One child applying: class age (or birth date), ordered choices, household, optional lottery and siblings."""
 
     id: str = Field(min_length=1)
-    birth_date: date | None = None
+    birth_date: IsoDate | None = None
     class_age: int | None = Field(default=None, ge=0, le=5)
     choices: list[str] = Field(min_length=1, max_length=30)
     household: Household

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from kodomo_ai.errors import InputError
 from kodomo_ai.rules.allocation import AllocationInput, Applicant, Facility
 from kodomo_ai.rules.allocation_index import compute_index
-from kodomo_ai.rules.inputs import all_input_errors, field_path, input_error
+from kodomo_ai.rules.inputs import all_input_errors, field_path, input_error, unknown_key_message
 
 REQUIRED_COLUMNS = ("id", "choices", "parent1_reason", "parent2_reason")
 KNOWN_COLUMNS = (
@@ -40,8 +41,10 @@ KNOWN_COLUMNS = (
     "sibling_group",
     "separate_ok",
 )
-_TRUE = {"1", "true", "yes", "y", "はい", "可"}
-_FALSE = {"0", "false", "no", "n", "いいえ", "不可"}
+_BOOLEANS = {"true": True, "false": False}
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+INT_COLUMNS = ("class_age", "income_tax", "lottery")
+FLOAT_COLUMNS = ("parent1_hours", "parent2_hours")
 
 
 class RowProblem(BaseModel):
@@ -92,10 +95,19 @@ def _column_for(path: str) -> str:
 
 
 def _row_to_dict(row: dict[str, str], line: int, problems: list[RowProblem]) -> dict[str, Any]:
-    def value(name: str) -> str | None:
-        """Return the stripped cell, or None when empty."""
+    def value(name: str) -> Any:
+        """Return the stripped cell (a number for the number columns), or None when empty."""
         text = (row.get(name) or "").strip()
-        return text or None
+        if not text:
+            return None
+        if name in INT_COLUMNS + FLOAT_COLUMNS:
+            # Cells are text: convert the number columns here, exactly, so the strict model sees numbers.
+            if not _NUMBER.match(text):
+                problems.append(RowProblem(row=line, field=name, reason=f"数を指定してください（{text!r}）"))
+                return None
+            number = float(text)
+            return int(number) if name in INT_COLUMNS and number.is_integer() else number
+        return text
 
     def parent(position: int) -> dict[str, Any]:
         """Return one parent's columns as a ParentSituation dict."""
@@ -132,11 +144,9 @@ def _row_to_dict(row: dict[str, str], line: int, problems: list[RowProblem]) -> 
         data["sibling_group"] = value("sibling_group")
     flag = value("separate_ok")
     if flag is not None:
-        if flag.lower() in _TRUE:
-            data["separate_ok"] = True
-        elif flag.lower() in _FALSE:
-            data["separate_ok"] = False
-        else:
+        if flag.lower() in _BOOLEANS:
+            data["separate_ok"] = _BOOLEANS[flag.lower()]
+        else:  # no "yes"/"1" guessing: a typo must not flip the result
             problems.append(
                 RowProblem(
                     row=line, field="separate_ok", reason=f"true か false を指定してください（{flag!r}）"
@@ -160,7 +170,7 @@ def read_applicants_csv(
             problems.append(RowProblem(row=1, field=column, reason="見出し行にこの列がありません"))
         for column in unknown:
             problems.append(
-                RowProblem(row=1, field=column, reason="知らない列です（綴りを確認してください）")
+                RowProblem(row=1, field=column, reason=unknown_key_message(column, list(KNOWN_COLUMNS)))
             )
         raise CsvRowsError(problems)
     applicants: list[Applicant] = []

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, model_validator
 from kodomo_ai.errors import InputError
 from kodomo_ai.rules import ages
 from kodomo_ai.rules.explanation import Explained, Trace, hours
-from kodomo_ai.rules.inputs import REASON_LABELS, ParentSituation, StrictInput, parse_input
+from kodomo_ai.rules.inputs import REASON_LABELS, IsoDate, ParentSituation, StrictInput, parse_input
 from kodomo_ai.rules.tables import MunicipalTables, load_municipality, load_national
 
 CareNeed = Literal["standard", "short"]
@@ -39,8 +39,8 @@ REASON_CITATIONS = {
 class CertificationInput(StrictInput):
     """The child, the date the certification is judged on, and the parents' situations."""
 
-    child_birth_date: date
-    reference_date: date
+    child_birth_date: IsoDate
+    reference_date: IsoDate
     parents: list[ParentSituation] = Field(min_length=1, max_length=2)
     municipality: str = "midori"
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field, model_validator
 from kodomo_ai.errors import InputError
 from kodomo_ai.rules import ages
 from kodomo_ai.rules.explanation import Explained, Trace, yen
-from kodomo_ai.rules.inputs import StrictInput, parse_input
+from kodomo_ai.rules.inputs import IsoDate, StrictInput, parse_input
 from kodomo_ai.rules.tables import AllowanceRegime, load_national
 
 Stage = Literal["under3", "to_elementary", "junior_high", "over"]
@@ -36,7 +36,7 @@ CURRENT_STAGE_LABELS = {**STAGE_LABELS, "to_elementary": "3歳〜高校生年代
 class ChildEntry(StrictInput):
     """One child of the family: birth date (preferred) or age in years on the date asked about."""
 
-    birth_date: date | None = None
+    birth_date: IsoDate | None = None
     age: int | None = Field(default=None, ge=0, le=40)
     supported: bool = True  # the parent bears the living costs (counts 18〜22歳 as a sibling)
     label: str = ""
@@ -52,10 +52,10 @@ class ChildAllowanceInput(StrictInput):
     """A family's children, the date asked about, and optionally the event and application dates."""
 
     children: list[ChildEntry] = Field(min_length=1, max_length=20)
-    as_of: date
+    as_of: IsoDate
     income_status: Literal["within_limit", "special", "over_upper_limit"] = "within_limit"
-    event_date: date | None = None
-    application_date: date | None = None
+    event_date: IsoDate | None = None
+    application_date: IsoDate | None = None
 
 
 class ChildAmount(BaseModel):

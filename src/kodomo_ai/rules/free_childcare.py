@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, model_validator
 from kodomo_ai.errors import InputError
 from kodomo_ai.rules import ages
 from kodomo_ai.rules.explanation import Explained, Trace, yen
-from kodomo_ai.rules.inputs import Sibling, StrictInput, parse_input
+from kodomo_ai.rules.inputs import IsoDate, Sibling, StrictInput, parse_input
 from kodomo_ai.rules.nursery_fee import FeeResult, birth_order, is_preschool, under3_fee
 from kodomo_ai.rules.tables import MunicipalTables, load_municipality, load_national
 
@@ -71,9 +71,9 @@ NOT_COVERED = [
 class FreeChildcareInput(StrictInput):
     """One child, the facility used, the household's tax status and the month's use."""
 
-    as_of: date
+    as_of: IsoDate
     facility_type: FacilityType
-    birth_date: date | None = None
+    birth_date: IsoDate | None = None
     age: int | None = Field(default=None, ge=0, le=20)
     age_band: AgeBand | None = None
     resident_tax_exempt: bool = False

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import date
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from kodomo_ai.errors import InputError
 
@@ -53,10 +54,43 @@ MAX_HOURS_PER_MONTH = 744  # 31 days x 24 hours
 Model = TypeVar("Model", bound=BaseModel)
 
 
-class StrictInput(BaseModel):
-    """Base for rule inputs: unknown fields are errors, so typos are caught."""
+def _iso_date(value: Any) -> Any:
+    """Accept a date or a YYYY-MM-DD string only (never a number of seconds or a free-form text)."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                f"日付として正しくありません（YYYY-MM-DD の形で、実在する日付を指定してください）: {value!r}"
+            ) from None
+    return value
 
-    model_config = ConfigDict(extra="forbid")
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+def unknown_key_message(key: str, known: list[str]) -> str:
+    """Name an unknown key and suggest the closest known one (childen → children?)."""
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if close:
+        return f"知らない項目です（{key} → {close[0]}?）"
+    return f"知らない項目です（使える項目: {', '.join(known)}）"
+
+
+class StrictInput(BaseModel):
+    """Base for rule inputs: strict types (no "yes" → true, no "120" → 120) and unknown keys named with a hint."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            known = list(cls.model_fields)
+            for key in data:
+                if key not in cls.model_fields:
+                    raise ValueError(f"{key}: {unknown_key_message(str(key), known)}")
+        return data
 
 
 class ParentSituation(StrictInput):
@@ -143,7 +177,7 @@ def _reason_text(error: dict[str, Any]) -> str:
     return str(error.get("msg", kind))
 
 
-_NAMED = re.compile(r"^([a-z_]+): (.+)$", re.S)
+_NAMED = re.compile(r"^([A-Za-z_][\w\-]*): (.+)$", re.S)
 
 
 def _to_input_error(error: Any, prefix: str = "") -> InputError:
@@ -183,7 +217,7 @@ def parse_input(model: type[Model], data: Any) -> Model:
 class Sibling(StrictInput):
     """Another child of the household, for counting 第2子/第3子 (birth date, or age in years)."""
 
-    birth_date: date | None = None
+    birth_date: IsoDate | None = None
     age: int | None = Field(default=None, ge=0, le=60)
     attends_facility: bool = False  # uses a 保育所・幼稚園・認定こども園 etc. at the same time
     label: str = ""

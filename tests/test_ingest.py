@@ -135,28 +135,32 @@ def test_one_bad_file_does_not_stop_the_others(kb, test_corpus: Path) -> None:  
     assert sorted(Path(e.path).name for e in report.errors) == ["broken.pdf", "missing.md"]
 
 
-def test_crash_mid_ingest_leaves_a_usable_index(
+def test_crash_mid_ingest_leaves_the_live_generation_untouched(
     kb, test_corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
+    from kodomo_ai.index.catalog import Catalog
     from kodomo_ai.retrieval import Retriever
 
     ingest_paths(kb, [test_corpus / "hoikuryo.md"])
-    real = kb.catalog.replace_document
+    live = kb.generation()
+    real = Catalog.replace_document
     calls = {"n": 0}
 
-    def crash_on_second(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def crash_on_second(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt("power cut")
-        return real(*args, **kwargs)
+        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(kb.catalog, "replace_document", crash_on_second)
+    monkeypatch.setattr(Catalog, "replace_document", crash_on_second)
     with pytest.raises(KeyboardInterrupt):
         ingest_paths(kb, [test_corpus])
-    monkeypatch.setattr(kb.catalog, "replace_document", real)
+    monkeypatch.setattr(Catalog, "replace_document", real)
+    # Readers still see the last published generation, and the half-built one is gone.
+    assert kb.generation() == live and list(kb.catalog.hashes()) == ["t-mushoka"]
+    assert [p.name for p in (kb.generations.root).iterdir()] == [live]
     hits = Retriever(kb).search("保育料の無償化は何歳から", k=3)
     assert hits and hits[0].doc_id == "t-mushoka"
-    assert all(h.chunk_id in kb.catalog.chunk_ids() for h in hits)
     report = ingest_paths(kb, [test_corpus])
     assert not report.errors and len(kb.catalog.hashes()) == 5
     assert kb.store.ids() == kb.catalog.chunk_ids()

@@ -24,6 +24,7 @@ from kodomo_ai.config import Settings
 if TYPE_CHECKING:
     from kodomo_ai.consult import Consultant
     from kodomo_ai.index.knowledge_base import KnowledgeBase
+    from kodomo_ai.ingest.screen import DocumentScreen
 
 DEFAULT_PARENT_RATE_PER_MINUTE = 30
 DEFAULT_MAX_BODY_KB = 64
@@ -37,6 +38,7 @@ class AppState:
         self.storage = storage
         self._kb = kb
         self._consultants: dict[str, Consultant] = {}
+        self._screen: DocumentScreen | None = None
         self._lock = threading.Lock()
         per_minute = getattr(settings, "parent_rate_per_minute", None) or DEFAULT_PARENT_RATE_PER_MINUTE
         # Buckets in the service database: every worker process takes from the same ones.
@@ -54,6 +56,15 @@ class AppState:
 
                 self._kb = open_knowledge_base(self.settings)
             return self._kb
+
+    def document_screen(self) -> DocumentScreen:
+        """The document-trust screen uploads pass through (built once)."""
+        with self._lock:
+            if self._screen is None:
+                from kodomo_ai.safety.trust import open_document_trust
+
+                self._screen = open_document_trust(self.settings)
+            return self._screen
 
     def consultant(self, engine: str | None = None) -> Consultant:
         """The consultation pipeline for `engine` (default: the settings' engine), built once."""

@@ -1,10 +1,10 @@
-"""Documents: list with staleness, upload and ingest, retire (admin)."""
+"""Documents: list with staleness, upload and ingest (one transaction), quarantine, retire (admin)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
-import shutil
 import tempfile
 from pathlib import Path as FsPath
 from typing import Annotated, Any
@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Path, UploadFile
 from kodomo_ai.api.deps import Admin, Staff, StateDep
 from kodomo_ai.api.errors import ApiError
 from kodomo_ai.api.records import audit_entry
-from kodomo_ai.api.schemas import DocumentOut, IngestOut, RetireOut
+from kodomo_ai.api.schemas import DocumentOut, IngestOut, QuarantineOut, RetireOut
 
 router = APIRouter(tags=["documents"])
 STALE_AFTER_YEARS = 3
@@ -59,11 +59,20 @@ def list_documents(principal: Staff, state: StateDep, stale_only: bool = False) 
     return [r for r in rows if r["stale"]] if stale_only else rows
 
 
+@router.get("/v1/documents/quarantine", response_model=list[QuarantineOut])
+def list_quarantine(principal: Admin, state: StateDep) -> Any:
+    """Documents kept out of the index, with the sentence that kept each out and why."""
+    return [
+        {"doc_id": q["doc_id"], "file": FsPath(q["path"]).name, "findings": q["findings"], "at": q["at"]}
+        for q in state.kb.catalog.quarantined()
+    ]
+
+
 @router.post("/v1/documents", response_model=IngestOut, status_code=201)
 def upload_document(principal: Admin, state: StateDep, file: Annotated[UploadFile, File()]) -> Any:
-    """Upload one document (Markdown, text, HTML, PDF, DOCX) and ingest it; a failed file is not kept."""
+    """Upload one document (Markdown, text, HTML, PDF, DOCX) and ingest it; a failed upload changes nothing."""
     from kodomo_ai.ingest.loaders import SUPPORTED_SUFFIXES
-    from kodomo_ai.ingest.pipeline import ingest_paths
+    from kodomo_ai.ingest.pipeline import IngestReport, ingest_paths
 
     name = FsPath(file.filename or "").name
     suffix = FsPath(name).suffix.lower()
@@ -74,7 +83,7 @@ def upload_document(principal: Admin, state: StateDep, file: Annotated[UploadFil
     uploads = FsPath(state.settings.data_dir) / "uploads"
     uploads.mkdir(parents=True, exist_ok=True)
     target = uploads / (_SAFE_NAME.sub("_", FsPath(name).stem)[:80] + suffix)
-    with tempfile.TemporaryDirectory(dir=uploads) as tmp:
+    with tempfile.TemporaryDirectory(dir=uploads, prefix=".upload-") as tmp:
         staged = FsPath(tmp) / target.name
         size = 0
         with staged.open("wb") as out:
@@ -90,23 +99,47 @@ def upload_document(principal: Admin, state: StateDep, file: Annotated[UploadFil
                 out.write(chunk)
         if size == 0:
             raise ApiError(422, "invalid_input", "ファイルが空です", "file")
-        # Ingest from its final place (the catalog records the path), keeping the old file until it succeeds.
-        backup = target.with_suffix(target.suffix + ".bak") if target.exists() else None
-        if backup:
-            shutil.move(target, backup)
-        shutil.move(staged, target)
-        report = ingest_paths(state.kb, [target], max_bytes=max_bytes)
-        if report.errors and not (report.added or report.updated or report.unchanged):
-            target.unlink(missing_ok=True)
-            if backup:
-                shutil.move(backup, target)
+        previous = FsPath(tmp) / "previous"
+        moved: list[bool] = []
+
+        def install(report: IngestReport) -> None:
+            # Under the writer lock, just before the swap: only a clean upload replaces the live file.
+            if report.errors or report.quarantined:
+                return
+            if target.exists():
+                os.replace(target, previous)
+            os.replace(staged, target)
+            moved.append(True)
+
+        try:
+            report = ingest_paths(
+                state.kb, [staged], max_bytes=max_bytes, screen=state.document_screen(),
+                record_as={staged: target}, before_publish=install,
+            )  # fmt: skip
+        except Exception as exc:
+            if moved:  # the swap failed after the file went in place: put the previous one back
+                if previous.exists():
+                    os.replace(previous, target)
+                else:
+                    target.unlink(missing_ok=True)
+            raise ApiError(
+                503, "index_unavailable", f"索引を更新できませんでした（{type(exc).__name__}）"
+            ) from exc
+        if report.quarantined:
+            findings = [f for q in report.quarantined for f in q.findings]
+            reason = " / ".join(f"「{f.sentence[:60]}」 {f.reason}" for f in findings[:3])
+            state.storage.record_audit(
+                audit_entry(
+                    principal, "documents:upload", status=422, input=name, output=f"quarantined: {reason}"
+                )
+            )
+            raise ApiError(422, "quarantined", f"取り込みを保留しました（隔離）: {reason}", "file")
+        if report.errors:
             reason = "; ".join(e.reason for e in report.errors)
             state.storage.record_audit(
                 audit_entry(principal, "documents:upload", status=422, input=name, output=reason)
             )
-            raise ApiError(422, "ingest_failed", f"取り込めませんでした: {reason}", "file")
-        if backup:
-            backup.unlink(missing_ok=True)
+            raise ApiError(422, "ingest_failed", f"取り込めませんでした（{name}）: {reason}", "file")
     state.storage.record_audit(
         audit_entry(
             principal,
@@ -119,6 +152,7 @@ def upload_document(principal: Admin, state: StateDep, file: Annotated[UploadFil
     return {
         "added": report.added, "updated": report.updated, "unchanged": report.unchanged,
         "errors": [str(e) for e in report.errors], "chunks": report.chunks, "seconds": round(report.seconds, 2),
+        "generation": report.generation,
     }  # fmt: skip
 
 

@@ -29,18 +29,32 @@ data_dir_option = click.option(
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @data_dir_option
 def ingest(paths: tuple[Path, ...], data_dir: Path | None) -> None:
-    """Index files or folders (Markdown, text, HTML, PDF, DOCX); unchanged files are skipped."""
+    """Index files or folders (Markdown, text, HTML, PDF, DOCX); unchanged files are skipped.
+
+    Each bad file gets one error line and the rest goes in; documents with instructions to the assistant or
+    changed contact numbers are quarantined (listed with the sentence and why). Exit status 1 when any file
+    failed or was quarantined.
+    """
     from kodomo_ai.ingest.pipeline import ingest_paths
     from kodomo_ai.runtime import open_knowledge_base
+    from kodomo_ai.safety.trust import open_document_trust
 
     settings = _settings(data_dir)
     report = ingest_paths(
-        open_knowledge_base(settings), list(paths), max_bytes=int(settings.max_file_mb * 2**20)
-    )
+        open_knowledge_base(settings), list(paths), max_bytes=int(settings.max_file_mb * 2**20),
+        screen=open_document_trust(settings),
+    )  # fmt: skip
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
+    for item in report.quarantined:
+        for line in item.lines():
+            click.echo(f"quarantined: {line}", err=True)
     click.echo(report.summary())
-    if report.errors and not (report.added or report.updated or report.unchanged):
+    if report.failed:
+        click.echo(
+            f"{report.failed} file(s) failed; the others were indexed (generation {report.generation})",
+            err=True,
+        )
         sys.exit(1)
 
 
@@ -123,5 +137,12 @@ def stats(data_dir: Path | None) -> None:
         by_type[doc["doc_type"]] = by_type.get(doc["doc_type"], 0) + 1
     click.echo(f"documents: {len(docs)}  chunks: {sum(d['chunks'] for d in docs)}")
     click.echo(f"embedding model: {kb.catalog.get_info('embedding_model')}")
+    click.echo(f"generation: {kb.generation()}")
+    quarantined = kb.catalog.quarantined()
+    if quarantined:
+        click.echo(f"quarantined: {len(quarantined)}")
+        for entry in quarantined:
+            for finding in entry["findings"]:
+                click.echo(f"  {entry['path']}: 「{finding['sentence'][:80]}」 {finding['reason']}")
     for doc_type, count in sorted(by_type.items()):
         click.echo(f"  {doc_type}: {count}")

@@ -21,6 +21,7 @@ def planted_settings(settings: Settings, documents: list[Path], *, data_dir: Pat
     """Copy the index (or index the corpus) into a fresh data dir, add `documents`, and return its settings."""
     from kodomo_ai.ingest.pipeline import ingest_paths
     from kodomo_ai.runtime import open_knowledge_base
+    from kodomo_ai.safety.trust import open_document_trust
 
     if data_dir is None:
         data_dir = Path(tempfile.mkdtemp(prefix="kodomo-eval-"))
@@ -39,8 +40,14 @@ def planted_settings(settings: Settings, documents: list[Path], *, data_dir: Pat
     else:
         sources.insert(0, settings.corpus_dir)
     kb = open_knowledge_base(local)
-    report = ingest_paths(kb, sources, max_bytes=int(settings.max_file_mb * 2**20))
+    # Planted documents go through the same trust screen as any ingest: what it quarantines is never indexed.
+    report = ingest_paths(
+        kb, sources, max_bytes=int(settings.max_file_mb * 2**20), screen=open_document_trust(settings)
+    )
     for error in report.errors:
         log.warning("planted index: %s", error)
+    for item in report.quarantined:
+        for line in item.lines():
+            log.info("planted index quarantined: %s", line)
     log.info("planted index at %s: %s", data_dir, report.summary())
     return local

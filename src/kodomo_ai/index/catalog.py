@@ -26,19 +26,28 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, position);
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS cards (
   card_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, data TEXT NOT NULL, vectors BLOB NOT NULL, dim INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS quarantine (
+  path TEXT PRIMARY KEY, doc_id TEXT NOT NULL, content_hash TEXT NOT NULL, findings TEXT NOT NULL, at TEXT NOT NULL);
 """
 
 
 class Catalog:
     """SQLite file holding what is indexed; each document's rows change in one transaction."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
+        if read_only:
+            # A published generation never changes: open it read-only so no reader can write to it.
+            self._db = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+            )
+        else:
+            if str(path) != ":memory:":
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(_SCHEMA)
         self._lock = threading.RLock()
         self.version = 0  # bumped on every change so readers can refresh their word index
 
@@ -150,6 +159,44 @@ class Catalog:
             (Card.model_validate_json(data), np.frombuffer(blob, dtype=np.float32).reshape(-1, dim))
             for data, blob, dim in rows
         ]
+
+    def quarantined(self) -> list[dict[str, Any]]:
+        """Documents kept out of the index, with the sentences that kept them out."""
+        try:
+            rows = self._db.execute(
+                "SELECT path, doc_id, content_hash, findings, at FROM quarantine ORDER BY path"
+            ).fetchall()
+        except sqlite3.OperationalError:  # an index written before quarantine existed
+            return []
+        return [
+            {"path": path, "doc_id": doc_id, "content_hash": digest, "findings": json.loads(found), "at": at}
+            for path, doc_id, digest, found, at in rows
+        ]
+
+    def set_quarantine(self, entries: dict[str, dict[str, Any] | None]) -> None:
+        """Record (or, with None, clear) the quarantine entry of each path."""
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with self._tx() as db:
+            for path, entry in entries.items():
+                db.execute("DELETE FROM quarantine WHERE path=?", (path,))
+                if entry is not None:
+                    db.execute(
+                        "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?)",
+                        (path, entry["doc_id"], entry["content_hash"],
+                         json.dumps(entry["findings"], ensure_ascii=False), now),
+                    )  # fmt: skip
+
+    def copy_to(self, target: Catalog) -> None:
+        """Copy every row into `target` (SQLite's online backup: safe while others read this file)."""
+        with target._lock:
+            self._db.backup(target._db)
+            target._db.executescript(_SCHEMA)  # an older source may lack newer tables
+            target.version += 1
+
+    def seal(self) -> None:
+        """Fold the write-ahead log into the file so the generation is one self-contained file."""
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=DELETE")
 
     def close(self) -> None:
         """Close the database."""

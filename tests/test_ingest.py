@@ -164,3 +164,38 @@ def test_crash_mid_ingest_leaves_the_live_generation_untouched(
     report = ingest_paths(kb, [test_corpus])
     assert not report.errors and len(kb.catalog.hashes()) == 5
     assert kb.store.ids() == kb.catalog.chunk_ids()
+
+
+def test_each_bad_file_gets_one_line_and_the_run_goes_on(kb, test_corpus: Path) -> None:  # type: ignore[no-untyped-def]
+    ingest_paths(kb, [test_corpus])
+    hoikuryo = test_corpus / "hoikuryo.md"
+    (test_corpus / "bad-date.md").write_text(
+        "---\ntitle: 日付の誤り\npublished: 2024-13-45\n---\n本文です。\n", encoding="utf-8"
+    )
+    (test_corpus / "corrupt.docx").write_bytes(b"PK\x03\x04" + b"\x00" * 64)
+    hoikuryo.write_text(
+        hoikuryo.read_text(encoding="utf-8") + "\n## 追記\n給食費の扱いは園に確認します。\n", encoding="utf-8"
+    )
+    report = ingest_paths(kb, [test_corpus])
+    assert report.updated == ["t-mushoka"] and report.failed == 2
+    by_file = {Path(e.path).name: str(e) for e in report.errors}
+    assert set(by_file) == {"bad-date.md", "corrupt.docx"}
+    assert "日付" in by_file["bad-date.md"] and "DOCX" in by_file["corrupt.docx"]
+    assert all("\n" not in line for line in by_file.values())
+    assert "errors 2" in report.summary()
+    assert any("給食費の扱い" in c.text for c, _t, _d in kb.catalog.all_chunks())
+
+
+def test_cli_ingest_prints_each_failure_and_exits_1(data_dir: Path, test_corpus: Path) -> None:
+    from click.testing import CliRunner
+
+    from kodomo_ai.cli import main
+
+    (test_corpus / "bad-date.md").write_text(
+        "---\npublished: 2024-13-45\n---\n本文です。\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["ingest", str(test_corpus)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "added 5" in result.output and "1 file(s) failed" in result.output
+    assert sum("bad-date.md" in line for line in result.output.splitlines()) == 1

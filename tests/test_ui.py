@@ -1,4 +1,4 @@
-"""The Streamlit UI against a live API: page logic with AppTest, and the chat page in a real Chromium."""
+"""The Streamlit UI against a live API: page logic with AppTest, and every page in a real offline Chromium."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -76,54 +77,109 @@ def ui_env(live_api: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[st
     return live_api
 
 
-def test_chat_page_answers_with_citations(ui_env: dict[str, Any]) -> None:
+BROWSER_A = "browser-test-0123456789abcdef"
+
+
+def page_test(name: str, env: dict[str, Any], *, key: str | None = None, browser: str = BROWSER_A) -> Any:
+    """An AppTest of one page with this browser id and, for staff pages, a key."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(UI / "pages" / "chat.py"), default_timeout=120)
+    at = AppTest.from_file(str(UI / "pages" / name), default_timeout=120)
+    at.session_state["browser_id"] = browser
+    if key:
+        at.session_state["api_key"] = env["keys"][key]
+    return at
+
+
+def test_chat_answers_saves_and_resumes_the_conversation(ui_env: dict[str, Any]) -> None:
+    at = page_test("chat.py", ui_env)
     at.run()
     assert not at.exception
     assert any("出生届" in b.label for b in at.button)  # example questions to start with
+    assert [o for o in at.radio[0].options] == ["日本語", "やさしい日本語", "English"]
     at.chat_input[0].set_value(QUESTION).run()
     assert not at.exception, at.exception
-    history = at.session_state["chat"]
-    answer = history[-1]["answer"]
-    assert answer["mode"] == "answer" and answer["citations"]
-    assert "14日" in answer["answer"]
+    answer = at.session_state["chat"][-1]["answer"]
+    assert answer["mode"] == "answer" and answer["citations"] and "14日" in answer["answer"]
     assert any(e.label.startswith("[1]") for e in at.expander)
-    assert at.session_state["conversation_id"]
+    assert any("kodomo-cite" in m.value for m in at.markdown)  # [n] became links
+    conversation = at.session_state["conversation_id"]
+    assert at.query_params["c"] == [conversation]
+
+    # A reload is a new session: the address brings the conversation back from the server.
+    again = page_test("chat.py", ui_env)
+    again.query_params["c"] = conversation
+    again.run()
+    assert not again.exception, again.exception
+    assert [t["content"] for t in again.session_state["chat"] if t["role"] == "user"] == [QUESTION]
+    assert any(b.label.startswith("▶") for b in again.sidebar.button)  # listed as the current conversation
+    # Another browser cannot open it.
+    other = page_test("chat.py", ui_env, browser="browser-other-0123456789abcd")
+    other.query_params["c"] = conversation
+    other.run()
+    assert other.session_state["chat"] == []
 
 
-def test_chat_page_escalation_banner(ui_env: dict[str, Any]) -> None:
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(UI / "pages" / "chat.py"), default_timeout=120)
+def test_chat_english_and_safety_box_first(ui_env: dict[str, Any]) -> None:
+    at = page_test("chat.py", ui_env)
     at.run()
     at.chat_input[0].set_value("子どもが息をしていない、ぐったりしている").run()
     assert not at.exception
     assert at.error and "119" in at.error[0].value
+    english = page_test("chat.py", ui_env)
+    english.run()
+    english.radio[0].set_value("English").run()
+    english.chat_input[0].set_value("When do I have to submit the birth registration?").run()
+    assert not english.exception, english.exception
+    reply = english.session_state["chat"][-1]["answer"]
+    assert reply["mode"] in ("answer", "abstain")
+    assert not any("\u3041" <= ch <= "\u30ff" for ch in reply["answer"].split("[")[0][:40]), reply["answer"]
 
 
 def test_staff_pages_need_a_key_then_work(ui_env: dict[str, Any]) -> None:
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(UI / "pages" / "caseworker.py"), default_timeout=120)
+    at = page_test("caseworker.py", ui_env)
     at.run()
     assert at.info and "APIキー" in at.info[0].value
     at.session_state["api_key"] = ui_env["keys"]["caseworker"]
     at.run()
     assert not at.exception, at.exception
-    at.button(key="run_calc").click().run()
-    assert not at.exception
-    assert any("結果" in h.value for h in at.subheader)
-    admin = AppTest.from_file(str(UI / "pages" / "admin.py"), default_timeout=120)
-    admin.session_state["api_key"] = ui_env["keys"]["admin"]
+    admin = page_test("admin.py", ui_env, key="admin")
     admin.run()
     assert not admin.exception, admin.exception
     assert any("登録文書" in h.value for h in admin.subheader)
-    wrong = AppTest.from_file(str(UI / "pages" / "admin.py"), default_timeout=120)
-    wrong.session_state["api_key"] = ui_env["keys"]["caseworker"]
+    wrong = page_test("admin.py", ui_env, key="caseworker")
     wrong.run()
     assert wrong.error and "管理者" in wrong.error[0].value
+
+
+def test_drafting_default_type_works_on_first_click(ui_env: dict[str, Any]) -> None:
+    at = page_test("drafting.py", ui_env, key="caseworker")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.date_input  # per-field inputs, prefilled from examples/fields
+    at.button(key="make_draft").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert any("DOCX" in b.label for b in at.get("download_button"))
+
+
+def test_feedback_page_lists_thumbs_down_and_marks_handled(ui_env: dict[str, Any]) -> None:
+    url, keys = ui_env["url"], ui_env["keys"]
+    answer = httpx.post(
+        url + "/v1/consult", json={"question": "児童手当はいつ振り込まれますか"}, timeout=120
+    ).json()
+    sent = httpx.post(url + "/v1/feedback", json={"answer_id": answer["answer_id"], "rating": "down",
+                                                  "comment": "振込日が知りたかった"}, timeout=30).json()  # fmt: skip
+    at = page_test("feedback.py", ui_env, key="admin")
+    at.run()
+    assert not at.exception, at.exception
+    assert any("振込日が知りたかった" in i.value for i in at.info)
+    at.button(key=f"handle_{sent['id']}").click().run()
+    assert not at.exception, at.exception
+    handled = httpx.get(
+        url + "/v1/feedback", params={"status": "handled"}, headers={"X-API-Key": keys["admin"]}
+    )
+    assert sent["id"] in {i["id"] for i in handled.json()}
 
 
 def test_navigation_app_runs(ui_env: dict[str, Any]) -> None:
@@ -135,12 +191,21 @@ def test_navigation_app_runs(ui_env: dict[str, Any]) -> None:
     assert at.title and "相談" in at.title[0].value
 
 
-@pytest.mark.browser
-def test_chat_in_real_browser(live_api: dict[str, Any], tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (/usr/bin/chromium); `make test` installs it as root")
-    from playwright.sync_api import sync_playwright
+# Every page, its screenshot name and what shows that it finished loading.
+PAGES = [
+    ("caseworker", "自治体職員", "計算"),
+    ("flows", "業務フロー", "手順の説明"),
+    ("drafting", "起案", "下書きを作る"),
+    ("training", "研修資料", "研修資料を作る"),
+    ("evaluator", "評価", "実行する"),
+    ("feedback", "ご意見", "のご意見"),
+    ("admin", "管理者", "登録文書"),
+]
 
+
+@pytest.fixture(scope="module")
+def ui_server(live_api: dict[str, Any]) -> Iterator[str]:
+    """The Streamlit app on a free port against the live API."""
     port = free_port()
     env = {**os.environ, "KODOMO_API_URL": live_api["url"]}
     ui = subprocess.Popen(
@@ -151,30 +216,101 @@ def test_chat_in_real_browser(live_api: dict[str, Any], tmp_path: Path) -> None:
     )  # fmt: skip
     try:
         wait_for(f"http://127.0.0.1:{port}/_stcore/health")
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 1400}, locale="ja-JP")
-            page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
-            box = page.get_by_placeholder("質問を入力してください", exact=False)
-            box.wait_for(timeout=60000)
-            box.fill(QUESTION)
-            box.press("Enter")
-            page.get_by_text("出典", exact=True).wait_for(timeout=120000)
-            summary = page.locator("details summary").first
-            summary.wait_for(timeout=30000)
-            assert "[1]" in summary.inner_text()
-            summary.click()  # open the first citation: its quote is highlighted in the passage
-            page.locator("mark").first.wait_for(state="visible", timeout=30000)
-            page.wait_for_timeout(1500)  # let the expander finish opening before the screenshot
-            body = page.inner_text("body")
-            assert "14日" in body
-            shot = tmp_path / "chat.png"
-            page.screenshot(path=str(shot), full_page=True)
-            browser.close()
-        assert shot.stat().st_size > 10000
-        docs = ROOT / "docs"
-        docs.mkdir(exist_ok=True)
-        shutil.copy(shot, docs / "screenshot-chat.png")
+        yield f"http://127.0.0.1:{port}"
     finally:
         ui.terminate()
         ui.wait(timeout=20)
+
+
+@pytest.mark.browser
+def test_every_page_offline_in_a_real_browser(
+    live_api: dict[str, Any], ui_server: str, tmp_path: Path
+) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "Debian chromium is not installed (/usr/bin/chromium); `make system-deps` installs it as root"
+        )
+    from playwright.sync_api import Route, sync_playwright
+
+    blocked: list[str] = []
+    failed: list[str] = []
+
+    def only_loopback(route: Route) -> None:
+        host = urlsplit(route.request.url).hostname or ""
+        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    def probe(url: str) -> bool:
+        # Opened at /<page>, Streamlit's page first looks for its server under that path, then at the root.
+        path = urlsplit(url).path
+        return path.endswith(("/_stcore/health", "/_stcore/host-config")) and path.count("/") > 2
+
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 1200}, locale="ja-JP")
+        context.route("**/*", only_loopback)
+        page = context.new_page()
+        page.on("requestfailed", lambda r: failed.append(f"{r.url} {r.failure}"))
+        page.on(
+            "response",
+            lambda r: failed.append(f"{r.url} {r.status}") if r.status >= 400 and not probe(r.url) else None,
+        )
+
+        # Parent chat: streamed answer, clickable sources, saved across a reload.
+        page.goto(ui_server + "/", wait_until="domcontentloaded")
+        box = page.get_by_placeholder("質問を入力してください", exact=False)
+        box.wait_for(timeout=60000)
+        assert page.evaluate("document.documentElement.lang") == "ja"
+        box.fill(QUESTION)
+        box.press("Enter")
+        page.get_by_text("出典", exact=True).wait_for(timeout=120000)
+        assert page.locator(".st-key-answers[aria-live=polite]").count() == 1
+        assert page.locator("a.kodomo-cite").count() >= 1
+        assert "14日" in page.inner_text(".st-key-answers")
+        page.locator("a.kodomo-cite").first.click()  # opens its source entry below the answer
+        page.locator("mark").first.wait_for(state="visible", timeout=30000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(shots / "chat.png"), full_page=True)
+        comment = page.get_by_placeholder("役に立ちましたか").first
+        comment.fill("窓口の場所も知りたい")
+        comment.press("Enter")
+        page.wait_for_timeout(1000)
+        page.get_by_role("radio", name="Thumbs down").first.click()  # read back on the feedback page below
+        page.get_by_text("ご意見ありがとうございます").wait_for(timeout=30000)
+        page.reload(wait_until="domcontentloaded")
+        page.get_by_text("出典", exact=True).wait_for(timeout=60000)
+        assert QUESTION in page.inner_text(".st-key-answers")
+
+        # The staff key typed once is kept for the browser session across reloads and pages.
+        key_box = page.get_by_label("APIキー")
+        key_box.fill(live_api["keys"]["admin"])
+        key_box.press("Enter")
+        page.wait_for_timeout(1500)
+        for slug, title, ready in PAGES:
+            page.goto(f"{ui_server}/{slug}", wait_until="domcontentloaded")
+            page.get_by_role("heading", name=title).first.wait_for(timeout=60000)
+            page.get_by_text(ready, exact=False).first.wait_for(timeout=60000)
+            if slug == "flows":
+                page.locator(
+                    "[data-testid='stMarkdownContainer'] svg, .mermaid svg, svg[id^='mermaid']"
+                ).first.wait_for(timeout=60000)
+            if slug == "admin":
+                assert "20MB" in page.inner_text("body")
+            if slug == "feedback":
+                page.get_by_text("窓口の場所も知りたい").first.wait_for(timeout=30000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(shots / f"{slug}.png"), full_page=True)
+        assert page.evaluate("document.documentElement.lang") == "ja"
+        browser.close()
+    assert not blocked, blocked
+    assert not failed, failed
+    target = ROOT / "docs" / "screenshots"
+    target.mkdir(parents=True, exist_ok=True)
+    for shot in sorted(shots.glob("*.png")):
+        assert shot.stat().st_size > 10000, shot
+        shutil.copy(shot, target / shot.name)

@@ -14,7 +14,8 @@ if str(HERE) not in sys.path:
 from browser import page_setup, remembered_key  # noqa: E402 (needs the path above)
 from common import service_limits  # noqa: E402
 
-st.set_page_config(page_title="kodomo-ai 子育て相談", page_icon=":material/child_care:", layout="wide")
+# A local icon: a Material or emoji icon makes the browser fetch the favicon from the internet.
+st.set_page_config(page_title="kodomo-ai 子育て相談", page_icon=str(HERE / "icon.png"), layout="wide")
 
 # (group, file, title, icon); a page another part of the project has not written yet is left out.
 PAGES = [

@@ -44,7 +44,8 @@ PAGE_SCRIPT = """
     if (!link || !link.getAttribute("href").startsWith("#")) { return; }
     event.preventDefault();
     const label = link.dataset.label;
-    for (const summary of doc.querySelectorAll("details summary")) {
+    const scope = link.closest("[data-testid='stChatMessage']") || doc;
+    for (const summary of scope.querySelectorAll("details summary")) {
       if (summary.textContent.trim().startsWith(label)) {
         const details = summary.closest("details");
         if (!details.open) { summary.click(); }

@@ -84,6 +84,13 @@ def show_run(run: dict[str, Any]) -> None:
                 st.write(answer["answer"])
 
 
+def delta_table(frame: pd.DataFrame, name: str, title: str) -> None:
+    """Before, after and the difference in points, one row per criterion or suite."""
+    table = pd.DataFrame({title: frame[name], "前": frame["before"].map(percent), "後": frame["after"].map(percent),
+                          "差": frame["delta"].map(points)})  # fmt: skip
+    st.dataframe(table, hide_index=True, use_container_width=True)
+
+
 def show_comparison(result: dict[str, Any]) -> None:
     """Two runs side by side: overall, per criterion (table and chart), per suite, metrics, flipped cases."""
     overall = result["pass_rate"]
@@ -91,11 +98,7 @@ def show_comparison(result: dict[str, Any]) -> None:
     criteria = pd.DataFrame(result["criteria"])
     if not criteria.empty:
         st.subheader("観点ごとの合格率")
-        st.dataframe(
-            pd.DataFrame({"観点": criteria["label"], "前": criteria["before"].map(percent),
-                          "後": criteria["after"].map(percent), "差": criteria["delta"].map(points)}),
-            hide_index=True, use_container_width=True,
-        )  # fmt: skip
+        delta_table(criteria, "label", "観点")
         long = criteria.melt(
             id_vars=["label"], value_vars=["before", "after"], var_name="run", value_name="rate"
         )
@@ -104,11 +107,7 @@ def show_comparison(result: dict[str, Any]) -> None:
     suites = pd.DataFrame(result["suites"])
     if not suites.empty:
         st.subheader("スイートごとの合格率")
-        st.dataframe(
-            pd.DataFrame({"スイート": suites["suite"], "前": suites["before"].map(percent),
-                          "後": suites["after"].map(percent), "差": suites["delta"].map(points)}),
-            hide_index=True, use_container_width=True,
-        )  # fmt: skip
+        delta_table(suites, "suite", "スイート")
     metrics = pd.DataFrame(result["metrics"])
     if not metrics.empty:
         st.subheader("指標")

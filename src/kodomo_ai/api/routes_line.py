@@ -52,9 +52,10 @@ def handle_events(state: AppState, link: LineLink, principal: Principal, events:
     for event in events:
         try:
             handle_event(state, link, principal, event)
-        except Exception:
+        except Exception as exc:
             log.exception("LINE event failed")
-            state.storage.record_audit(audit_entry(principal, "line_event", status=500, output="failed"))
+            failure = f"{event.kind} failed: {type(exc).__name__}: {exc}"
+            state.storage.record_audit(audit_entry(principal, "line_event", status=500, output=failure))
             if event.reply_token:
                 link.sender.reply(event.reply_token, text_messages(FAILED))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import PurePosixPath
 from typing import Any
 
 from kodomo_ai.api.auth import Principal
@@ -9,6 +11,7 @@ from kodomo_ai.api.storage import AuditEntry, ConversationTurn, Storage, new_id,
 from kodomo_ai.safety.pii import mask
 
 MAX_STORED_CHARS = 4000
+_WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
 
 
 def masked(text: str) -> str:
@@ -50,3 +53,18 @@ def record_answer(
     )  # fmt: skip
     storage.record_turn(turn, entry)
     return conversation, answer_id
+
+
+def public_source(source: str) -> str:
+    """A source as callers may see it: a web address as it is, a file on the server by its name only."""
+    if not source or _WEB_ADDRESS.match(source):
+        return source
+    return PurePosixPath(source.replace("\\", "/")).name
+
+
+def public_answer(data: dict[str, Any]) -> dict[str, Any]:
+    """The answer JSON without server file paths in its citations (uploads without `sources:` cite their file)."""
+    citations = [
+        {**c, "source": public_source(str(c.get("source") or ""))} for c in data.get("citations") or []
+    ]
+    return {**data, "citations": citations}

@@ -10,11 +10,11 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from kodomo_ai.api.auth import Principal, check_audience
+from kodomo_ai.api.auth import AUDIENCES_BY_ROLE, Principal, check_audience
 from kodomo_ai.api.deps import AppState, PublicCaller, StateDep
 from kodomo_ai.api.errors import ApiError
 from kodomo_ai.api.people import record_with_people
-from kodomo_ai.api.records import audit_entry, masked
+from kodomo_ai.api.records import audit_entry, masked, public_answer, public_source
 from kodomo_ai.api.schemas import (
     SSE_EVENT,
     ConsultRequest,
@@ -75,7 +75,7 @@ def consult(body: ConsultRequest, principal: PublicCaller, state: StateDep) -> A
         _failure_audit(state, principal, "consult", body.question, exc)
         raise
     data, conversation_id, answer_id = record_with_people(
-        state, principal, answer.model_dump(mode="json"), audience=body.audience,
+        state, principal, public_answer(answer.model_dump(mode="json")), audience=body.audience,
         conversation_id=body.conversation_id, action="consult",
     )  # fmt: skip
     return {**data, "conversation_id": conversation_id, "answer_id": answer_id, "passages": passages(answer)}
@@ -131,7 +131,7 @@ def _finish(
     answer: dict[str, Any], body: ConsultRequest, principal: Principal, state: AppState
 ) -> dict[str, Any]:
     answer, conversation_id, answer_id = record_with_people(
-        state, principal, answer, audience=body.audience, conversation_id=body.conversation_id,
+        state, principal, public_answer(answer), audience=body.audience, conversation_id=body.conversation_id,
         action="consult_stream",
     )  # fmt: skip
     found = _passages_for(state, answer)
@@ -162,20 +162,37 @@ def _passages_for(state: AppState, answer: dict[str, Any]) -> list[dict[str, Any
 
 @router.post("/v1/search", response_model=list[Hit])
 def search(body: SearchRequest, principal: PublicCaller, state: StateDep) -> Any:
-    """Hybrid search (vectors + words) over the indexed documents."""
+    """Hybrid search (vectors + words) over the documents the caller may read."""
     from kodomo_ai.retrieval import Filters
 
     if body.audience is not None:
         check_audience(principal, body.audience)
+    # Without a key only parents' documents; staff without an audience see the audiences of their role.
+    audience = body.audience or ("parent" if principal.key_id is None else None)
     filters = Filters(
-        audience=body.audience, doc_types=tuple(body.doc_types) if body.doc_types else None,
+        audience=audience, doc_types=tuple(body.doc_types) if body.doc_types else None,
         municipality=body.municipality,
     )  # fmt: skip
-    hits = state.consultant().retriever.search(body.query, k=body.k, filters=filters)
+    retriever = state.consultant().retriever
+    allowed = set(AUDIENCES_BY_ROLE[principal.role])
+    if audience is None and allowed != set(AUDIENCES_BY_ROLE["admin"]):
+        readable = _readable_docs(retriever, allowed)
+        hits = [
+            h for h in retriever.search(body.query, k=body.k + 20, filters=filters) if h.doc_id in readable
+        ]
+        hits = hits[: body.k]
+    else:
+        hits = retriever.search(body.query, k=body.k, filters=filters)
     state.storage.record_audit(
         audit_entry(principal, "search", input=body.query, sources=sorted({h.doc_id for h in hits}))
     )
-    return [h.model_dump() for h in hits]
+    return [{**h.model_dump(), "source": public_source(h.source)} for h in hits]
+
+
+def _readable_docs(retriever: Any, audiences: set[str]) -> set[str]:
+    """Ids of the indexed documents written for one of `audiences`."""
+    words = retriever.words()
+    return {d.get("doc_id") for d in words.docs if audiences & set(d.get("audience") or [])}
 
 
 @router.post("/v1/feedback", response_model=FeedbackResponse, status_code=201)

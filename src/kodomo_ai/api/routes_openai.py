@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kodomo_ai.api.auth import Principal, check_audience
 from kodomo_ai.api.deps import AppState, PublicCaller, StateDep
 from kodomo_ai.api.errors import ApiError
-from kodomo_ai.api.records import audit_entry, record_answer
+from kodomo_ai.api.records import audit_entry, public_answer, record_answer
 from kodomo_ai.api.schemas import MAX_QUESTION_CHARS, SSE_EVENT
 from kodomo_ai.api.storage import new_id
 from kodomo_ai.errors import KodomoError
@@ -146,7 +146,9 @@ def chat_completions(body: ChatRequest, principal: PublicCaller, state: StateDep
             media_type="text/event-stream",
         )
     try:
-        answer = consultant.ask(question, audience=audience, history=history).model_dump(mode="json")
+        answer = public_answer(
+            consultant.ask(question, audience=audience, history=history).model_dump(mode="json")
+        )
     except KodomoError:
         state.storage.record_audit(audit_entry(principal, "chat_completions", status=422, input=question))
         raise
@@ -182,7 +184,7 @@ def _chunks(
             streamed.append(event["text"])
             yield _chunk(completion_id, created, model, {"content": event["text"]})
             continue
-        answer = event["answer"]
+        answer = public_answer(event["answer"])
         record_answer(state.storage, principal, answer, audience=audience, conversation_id=None,
                       action="chat_completions_stream")  # fmt: skip
         tail = sources_text(answer)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from kodomo_ai.drafting import draft_notice
-from kodomo_ai.drafting.docx_out import docx_text, markdown_to_docx
+from kodomo_ai.drafting.docx_out import docx_text
 from kodomo_ai.errors import InputError
 from kodomo_ai.retrieval import Retriever
 from kodomo_ai.rules.allocation import allocate
@@ -51,6 +54,7 @@ EXPECTED = {
 }
 DISPOSITIONS = {"kyufu-nintei", "riyou-horyu", "shisetsu-kyufu", "teate-kaitei"}
 LETTERS = DISPOSITIONS | {"riyou-naitei"}
+MARKER = re.compile(r"\[\d{1,3}\]")
 
 
 @pytest.fixture(scope="module")
@@ -84,18 +88,25 @@ def test_each_notice_type_drafts_with_sources(kind: str, retriever: Retriever, t
         assert (
             "## 教示" in result.markdown and "3か月以内" in result.markdown and "6か月以内" in result.markdown
         )
-    # The DOCX has the headings, the 記 table and the source list.
-    path = markdown_to_docx(result.filled, tmp_path / f"{kind}.docx")
-    text = docx_text(path)
-    assert result.title in text and "出典" in text
+    # The resident's A4 DOCX carries no citation markers; the caseworker's appendix has them with the sources.
+    assert "[1]" in result.markdown and not MARKER.search(result.filled) and "## 出典" not in result.filled
+    files = result.write_docx(tmp_path)
+    text = docx_text(files["docx"])
+    assert result.title in text and not MARKER.search(text) and "出典" not in text
     for expected in EXPECTED[kind]:
         assert expected.strip("| ") in text, expected
+    appendix = docx_text(files["sources_docx"])
+    assert "職員用" in appendix and "[1]" in appendix
+    assert all(source.doc_id in appendix for source in result.sources)
+    document = Document(str(files["docx"]))
+    assert all(
+        abs(s.page_width.mm - 210) < 0.5 and abs(s.page_height.mm - 297) < 0.5 for s in document.sections
+    )
     if kind in LETTERS:
-        from docx import Document
-
-        tables = Document(str(path)).tables
-        assert tables and tables[0].cell(0, 0).text == "項目"
-        assert "緑川" in text
+        aligned = {p.text: p.alignment for p in document.paragraphs if p.text}
+        assert aligned[result.letter.date] == aligned[result.letter.sender] == WD_ALIGN_PARAGRAPH.RIGHT
+        assert aligned[result.title] == aligned["記"] == WD_ALIGN_PARAGRAPH.CENTER
+        assert "緑川花子 様" in aligned and ("（教示）" in aligned) == (kind in DISPOSITIONS)
 
 
 def test_horyu_reason_comes_from_the_allocation(retriever: Retriever) -> None:

@@ -24,7 +24,11 @@ def test_draft_cli_writes_markdown_docx_and_names_missing_fields(
     result = CliRunner().invoke(main, ["draft", "faq", "--fields", str(fields), "--out", str(out),
                                        "--data-dir", str(tmp_path), "--engine", "extractive"])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert (out / "faq.docx").is_file() and "## 出典" in (out / "faq.md").read_text("utf-8")
+    # The resident's copy has no citation markers; the caseworker's appendix and template keep the sources.
+    assert (out / "faq.docx").is_file() and (out / "faq.sources.docx").is_file()
+    assert "[1]" not in (out / "faq.md").read_text("utf-8")
+    assert "## 出典" in (out / "faq.sources.md").read_text("utf-8")
+    assert "## 出典" in (out / "faq.template.md").read_text("utf-8")
     assert json.loads((out / "faq.findings.json").read_text("utf-8")) is not None
 
     bad = tmp_path / "bad.json"

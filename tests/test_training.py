@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from kodomo_ai.drafting.docx_out import docx_text
 from kodomo_ai.retrieval import Retriever
 from kodomo_ai.training import TOPICS, build_training, verify_question, write_training
 from kodomo_ai.training.quiz import supported
+from kodomo_ai.training.slides import BULLETS_NAME, MAX_BULLETS, SHORT_BULLET
 
 
 @pytest.fixture(scope="module")
@@ -22,13 +24,27 @@ def retriever(corpus_kb: Any) -> Retriever:
 
 @pytest.mark.parametrize("topic", list(TOPICS))
 def test_every_topic_builds_cited_files(topic: str, retriever: Retriever, tmp_path: Path) -> None:
+    from docx import Document
     from pptx import Presentation
 
     material = build_training(topic, retriever=retriever, audience="new")
     files = write_training(material, tmp_path)
     deck = Presentation(str(files["slides"]))
+    assert deck.slide_width * 9 == deck.slide_height * 16  # 16:9
     titles = [s.shapes.title.text for s in deck.slides]
-    assert titles[0] == TOPICS[topic].title
+    assert titles[0] == TOPICS[topic].title and titles[-1] == "出典"
+    for slide in deck.slides:
+        bullets = [
+            p.text
+            for shape in slide.shapes
+            if shape.name == BULLETS_NAME
+            for p in shape.text_frame.paragraphs
+        ]
+        assert len(bullets) <= MAX_BULLETS and all(len(b) <= SHORT_BULLET for b in bullets), bullets
+        for shape in slide.shapes:  # nothing drawn outside the slide
+            assert (
+                shape.left + shape.width <= deck.slide_width and shape.top + shape.height <= deck.slide_height
+            )
     assert {"学習目標", "事例で考える", "まとめ", "出典"} <= set(titles)
     point_slides = [s for s in deck.slides if s.shapes.title.text in {k.heading for k in material.key_points}]
     assert len(point_slides) == len(material.key_points) >= 3
@@ -44,13 +60,25 @@ def test_every_topic_builds_cited_files(topic: str, retriever: Retriever, tmp_pa
         assert supported(question.options[question.answer], question.section.text)
         assert len(question.options) >= 3 and len(set(question.options)) == len(question.options)
         assert question.section.doc_id == topic
-    quiz_text = docx_text(files["quiz_docx"])
-    assert "解答と根拠" in quiz_text
-    # Drills: situation, what to check, what to do and who to report to, each cited.
+    # The answer key starts on its own page, after every question.
+    quiz = Document(str(files["quiz_docx"]))
+    texts = [p.text for p in quiz.paragraphs]
+    key = next(i for i, t in enumerate(texts) if t.startswith("解答と根拠"))
+    assert quiz.paragraphs[key].paragraph_format.page_break_before is True
+    assert sum(t.startswith("問") and len(t) <= 3 for t in texts[:key]) == len(material.quiz)
+    assert all(
+        abs(s.page_width.mm - 210) < 0.5
+        for d in (quiz, Document(str(files["handout_docx"])))
+        for s in d.sections
+    )
+    # Drills: situation, what to check, what to do and who to report to, each cited, no bullet twice.
     assert len(material.drills) == 2
     for drill in material.drills:
         assert drill.situation and drill.check and drill.do and drill.report
-    assert "報告・相談する先" in files["drills_md"].read_text(encoding="utf-8")
+    drills = files["drills_md"].read_text(encoding="utf-8")
+    assert "報告・相談する先" in drills
+    bullets = [re.sub(r"\[\d+\]$", "", line) for line in drills.splitlines() if line.startswith("- ")]
+    assert len(bullets) >= 6 and len(bullets) == len(set(bullets)), bullets
 
 
 def test_leader_audience_adds_facility_rules(retriever: Retriever) -> None:
@@ -113,7 +141,9 @@ def test_training_and_drafting_api(tmp_path_factory: pytest.TempPathFactory, cor
     draft = response.json()
     assert draft["sources"] and "Q." in draft["markdown"]
     document = Document(io.BytesIO(base64.b64decode(draft["files"]["docx"]["base64"])))
-    assert any("出典" in p.text for p in document.paragraphs)
+    assert not any(re.search(r"\[\d+\]", p.text) for p in document.paragraphs)  # the resident's copy
+    appendix = Document(io.BytesIO(base64.b64decode(draft["files"]["sources_docx"]["base64"])))
+    assert any("出典" in p.text for p in appendix.paragraphs)
     missing = client.post(
         "/v1/drafts", json={"type": "riyou-horyu", "fields": {}}, headers=headers["caseworker"]
     )

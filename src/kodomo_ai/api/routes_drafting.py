@@ -63,7 +63,6 @@ def draft_types(principal: Caseworker) -> list[dict[str, Any]]:
 def create_draft(request: DraftRequest, principal: Caseworker, state: StateDep) -> dict[str, Any]:
     """Draft a notice: Markdown (placeholders and filled), style findings, sources and the DOCX."""
     from kodomo_ai.drafting import draft_notice
-    from kodomo_ai.drafting.docx_out import markdown_to_docx
     from kodomo_ai.retrieval import Retriever
 
     started = time.perf_counter()
@@ -72,8 +71,9 @@ def create_draft(request: DraftRequest, principal: Caseworker, state: StateDep) 
         prompts_dir=state.settings.prompts_dir, municipality=state.settings.municipality,
     )  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
-        docx = markdown_to_docx(result.filled, Path(tmp) / f"{result.kind}.docx")
-        encoded = _b64(docx)
+        # The notice to send (no citation markers) and the caseworker's source appendix.
+        files = {name: {"filename": path.name, "base64": _b64(path)}
+                 for name, path in result.write_docx(Path(tmp)).items()}  # fmt: skip
     latency = (time.perf_counter() - started) * 1000
     # The audit keeps the placeholder version only: real names stay out of the log.
     state.storage.record_audit(audit_entry(
@@ -81,7 +81,7 @@ def create_draft(request: DraftRequest, principal: Caseworker, state: StateDep) 
         sources=sorted({s.doc_id for s in result.sources}), engine=result.engine, latency_ms=latency,
     ))  # fmt: skip
     body = result.as_dict()
-    body["files"] = {"docx": {"filename": f"{result.kind}.docx", "base64": encoded}}
+    body["files"] = files
     body["latency_ms"] = round(latency, 1)
     return body
 

@@ -66,7 +66,6 @@ def draft(kind: str, fields_file: Path, out_dir: Path, engine: str | None, as_js
           data_dir: Path | None) -> None:  # fmt: skip
     """Draft a notice (kyufu-nintei, riyou-naitei, riyou-horyu, shisetsu-kyufu, teate-kaitei, kouhou, faq)."""
     from kodomo_ai.drafting import draft_notice
-    from kodomo_ai.drafting.docx_out import markdown_to_docx
     from kodomo_ai.runtime import open_retriever
 
     settings = _settings(data_dir)
@@ -82,7 +81,8 @@ def draft(kind: str, fields_file: Path, out_dir: Path, engine: str | None, as_js
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"{result.kind}.md").write_text(result.filled, encoding="utf-8")
     (out_dir / f"{result.kind}.template.md").write_text(result.markdown, encoding="utf-8")
-    markdown_to_docx(result.filled, out_dir / f"{result.kind}.docx")
+    (out_dir / f"{result.kind}.sources.md").write_text(result.appendix, encoding="utf-8")
+    result.write_docx(out_dir)
     (out_dir / f"{result.kind}.findings.json").write_text(
         json.dumps([f.as_dict() for f in result.findings], ensure_ascii=False, indent=2), encoding="utf-8"
     )
@@ -90,6 +90,7 @@ def draft(kind: str, fields_file: Path, out_dir: Path, engine: str | None, as_js
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
     click.echo(f"{result.title}: {out_dir / (result.kind + '.md')}, {out_dir / (result.kind + '.docx')}")
+    click.echo(f"出典（職員用）: {out_dir / (result.kind + '.sources.docx')}")
     click.echo(f"engine: {result.engine}; sources: {len(result.sources)}")
     for note in result.notes:
         click.echo(f"note: {note}")

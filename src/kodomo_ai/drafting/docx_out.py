@@ -1,25 +1,47 @@
-"""Write our Markdown (headings, paragraphs, lists, pipe tables) as a DOCX with python-docx."""
+"""Write our Markdown (headings, paragraphs, lists, pipe tables, page breaks) as a plain A4 DOCX."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
+
+from kodomo_ai.drafting.docx_style import BODY_PT, GOTHIC, plain_document, set_font
 
 _HEADING = re.compile(r"^(#{1,4})\s+(.*)$")
 _NUMBERED = re.compile(r"^\d+[.)．]\s+")
 _SEPARATOR = re.compile(r"^\|?\s*:?-{2,}")
+# `**bold**` and citation markers [n], which print as small raised numbers.
+_INLINE = re.compile(r"\*\*(.+?)\*\*|(\[\d{1,3}\])")
+PAGE_BREAK = "<!-- pagebreak -->"
 
 
 def _cells(row: str) -> list[str]:
     return [cell.strip() for cell in row.strip().strip("|").split("|")]
 
 
-def markdown_to_docx(markdown: str, path: Path) -> Path:
-    """Save `markdown` as a Word document at `path` (default fonts, so any Japanese font the reader has)."""
-    from docx import Document
+def add_inline(paragraph: Any, text: str) -> None:
+    """Append `text` to `paragraph`, with `**bold**` in bold and [n] markers as superscript."""
+    position = 0
+    for match in _INLINE.finditer(text):
+        if match.start() > position:
+            paragraph.add_run(text[position : match.start()])
+        if match.group(1) is not None:
+            paragraph.add_run(match.group(1)).bold = True
+        else:
+            paragraph.add_run(match.group(2)).font.superscript = True
+        position = match.end()
+    if position < len(text):
+        paragraph.add_run(text[position:])
 
-    document = Document()
+
+def markdown_to_docx(markdown: str, path: Path) -> Path:
+    """Save `markdown` as an A4 Word document at `path`; `<!-- pagebreak -->` starts a new page."""
+    from docx.shared import Pt
+
+    document = plain_document()
     table_rows: list[str] = []
+    break_next = False
 
     def flush_table() -> None:
         rows = [r for r in table_rows if not _SEPARATOR.match(r.strip().strip("|").strip())]
@@ -31,7 +53,12 @@ def markdown_to_docx(markdown: str, path: Path) -> Path:
         table.style = "Table Grid"
         for row_index, cells in enumerate([header, *body]):
             for col, text in enumerate(cells[: len(header)]):
-                table.cell(row_index, col).text = text
+                cell = table.cell(row_index, col)
+                cell.text = text
+                if row_index == 0:
+                    for run in cell.paragraphs[0].runs:
+                        run.bold = True
+                        set_font(run, GOTHIC)
 
     for raw in markdown.splitlines():
         line = raw.rstrip()
@@ -40,18 +67,31 @@ def markdown_to_docx(markdown: str, path: Path) -> Path:
             continue
         if table_rows:
             flush_table()
+        if line.strip() == PAGE_BREAK:
+            break_next = True
+            continue
         if not line.strip() or line.strip().startswith("<!--"):
             continue
-        heading = _HEADING.match(line)
+        stripped = line.strip()
+        heading = _HEADING.match(stripped)
         if heading:
-            document.add_heading(heading.group(2).strip(), level=min(len(heading.group(1)) - 1, 3))
-        elif line.lstrip().startswith(("- ", "* ", "・")):
-            document.add_paragraph(line.lstrip()[2:].strip() if line.lstrip()[1] == " " else line.lstrip()[1:],
-                                   style="List Bullet")  # fmt: skip
-        elif _NUMBERED.match(line.lstrip()):
-            document.add_paragraph(_NUMBERED.sub("", line.lstrip()), style="List Number")
+            paragraph = document.add_paragraph(style=f"Heading {len(heading.group(1))}")
+            add_inline(paragraph, heading.group(2).strip())
+        elif stripped.startswith(("- ", "* ", "・")):
+            paragraph = document.add_paragraph(style="List Bullet")
+            add_inline(paragraph, stripped[1:].strip())
+        elif _NUMBERED.match(stripped):
+            # The written number is kept (Word's own numbering would drift from the [n] it must match).
+            paragraph = document.add_paragraph()
+            paragraph.paragraph_format.left_indent = Pt(BODY_PT * 2)
+            paragraph.paragraph_format.first_line_indent = -Pt(BODY_PT * 2)
+            add_inline(paragraph, stripped)
         else:
-            document.add_paragraph(line.strip())
+            paragraph = document.add_paragraph()
+            add_inline(paragraph, stripped)
+        if break_next:
+            paragraph.paragraph_format.page_break_before = True
+            break_next = False
     if table_rows:
         flush_table()
     path.parent.mkdir(parents=True, exist_ok=True)

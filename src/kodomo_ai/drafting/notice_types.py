@@ -56,6 +56,7 @@ _CHILD = (FieldSpec("child_name", "児童名（ローカルで差し込み）", 
 _COMMON = (
     FieldSpec("notice_date", "通知日（YYYY-MM-DD）"),
     FieldSpec("municipality", "市区町村ID", required=False),
+    FieldSpec("document_number", "文書番号（例: みどりこ第123号。省略時は空欄で印刷）", required=False),
 )
 
 NOTICE_TYPES: dict[str, NoticeType] = {

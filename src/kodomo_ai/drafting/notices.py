@@ -10,6 +10,7 @@ from typing import Any
 
 from kodomo_ai.drafting.dates import era_facts, parse_date, to_wareki_text, wareki_date
 from kodomo_ai.drafting.kyouji import KYOUJI_SOURCES, kyouji_text
+from kodomo_ai.drafting.layout import NoticeLayout
 from kodomo_ai.drafting.llm import cited_numbers, complete, is_llm, renumber
 from kodomo_ai.drafting.notice_content import NoticeContent, build_content, mayor_and_name
 from kodomo_ai.drafting.notice_types import NoticeType, notice_type
@@ -19,7 +20,7 @@ from kodomo_ai.drafting.personal import (
     masked_free_text,
     unfilled_placeholders,
 )
-from kodomo_ai.drafting.sources import SourceList, SourceRef
+from kodomo_ai.drafting.sources import SourceList, SourceRef, appendix_markdown
 from kodomo_ai.drafting.style import Finding, check_style
 from kodomo_ai.engines.base import AnswerEngine, EngineRequest
 from kodomo_ai.engines.extractive import ExtractiveEngine
@@ -45,25 +46,39 @@ class Sentence:
 
 @dataclass
 class NoticeDraft:
-    """A drafted notice: Markdown with placeholders, the locally filled version, findings and sources."""
+    """A drafted notice: the review copy (placeholders, [n], 出典), the resident's filled copy, the appendix."""
 
     kind: str
     title: str
-    markdown: str
-    filled: str
+    markdown: str  # review copy: placeholders, citation markers and the 出典 list
+    filled: str  # the resident's copy: filled locally, no citation markers, no sources
     findings: list[Finding]
     sources: list[SourceRef]
     engine: str = "extractive"
     notes: list[str] = field(default_factory=list)
     unfilled: list[str] = field(default_factory=list)
+    letter: NoticeLayout | None = None  # the resident's copy as printed
+    appendix: str = ""  # the caseworker's source appendix (Markdown, placeholders)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict for JSON (the API and `--json`)."""
         return {
             "type": self.kind, "title": self.title, "markdown": self.markdown, "filled_markdown": self.filled,
-            "findings": [f.as_dict() for f in self.findings], "sources": [s.as_dict() for s in self.sources],
-            "engine": self.engine, "notes": self.notes, "unfilled": self.unfilled,
+            "appendix_markdown": self.appendix, "findings": [f.as_dict() for f in self.findings],
+            "sources": [s.as_dict() for s in self.sources], "engine": self.engine, "notes": self.notes,
+            "unfilled": self.unfilled,
         }  # fmt: skip
+
+    def write_docx(self, out_dir: Path) -> dict[str, Path]:
+        """Write `<kind>.docx` (the A4 notice to send) and `<kind>.sources.docx` (the caseworker's appendix)."""
+        from kodomo_ai.drafting.docx_out import markdown_to_docx
+        from kodomo_ai.drafting.notice_docx import write_notice_docx
+
+        assert self.letter is not None
+        return {
+            "docx": write_notice_docx(self.letter, out_dir / f"{self.kind}.docx"),
+            "sources_docx": markdown_to_docx(self.appendix, out_dir / f"{self.kind}.sources.docx"),
+        }
 
 
 def _retrieve(retriever: Retriever, queries: list[str], filters: Filters, k: int = 4) -> list[Hit]:
@@ -176,6 +191,12 @@ def _cite(sentences: list[Sentence], sources: SourceList) -> str:
     return "".join(parts)
 
 
+def _table_cells(rows: list[str]) -> list[list[str]]:
+    """Markdown table rows as cells, without the separator row."""
+    cells = [[c.strip() for c in row.strip().strip("|").split("|")] for row in rows]
+    return [row for row in cells if not all(re.fullmatch(r":?-{2,}:?", c) for c in row)]
+
+
 def draft_notice(
     kind_name: str, fields: dict[str, Any], *, retriever: Retriever, engine: AnswerEngine | None = None,
     prompts_dir: Path | None = None, municipality: str = "midori",
@@ -204,7 +225,7 @@ def draft_notice(
     mayor, city = mayor_and_name(municipality)
     kyouji = kyouji_text(mayor, city) if kind.disposition else []
     evidence = _evidence(content, fields, hits, [*(c.text for c in contact), *kyouji])
-    body = _cite([Sentence(t) for t in content.lead], sources) + _cite(guidance, sources)
+    body = [p for p in (_cite([Sentence(t) for t in content.lead], sources), _cite(guidance, sources)) if p]
     used = "extractive"
     if is_llm(engine) and hits:
         assert engine is not None
@@ -215,10 +236,11 @@ def draft_notice(
             text, cited_hits = written
             sources = SourceList()
             numbers = {i: sources.cite(SourceRef.from_hit(h)) for i, h in enumerate(cited_hits, 1)}
-            body, guidance, used = renumber(text, numbers), [], engine.name
+            body = [line.strip() for line in renumber(text, numbers).splitlines() if line.strip()]
+            used = engine.name
     table_rows, table_hit = ([], None) if kind.key != "kouhou" else _table_block(hits)
-    markdown = _assemble(kind, content, fields, body, guidance if used == "extractive" else [], table_rows,
-                         table_hit, kyouji, contact, sources, mayor)  # fmt: skip
+    layout = _layout(kind, content, fields, body, table_rows, table_hit, kyouji, contact, sources, mayor)
+    markdown = f"{layout.markdown()}## 出典\n\n{sources.markdown() or '（なし）'}\n"
     findings = check_style(markdown, kind.profile)
     body_only = markdown.split("\n## 出典")[0]
     grounding = check_grounding(body_only, evidence)
@@ -226,40 +248,40 @@ def draft_notice(
         Finding("ungrounded-number", f"数字「{n}」が資料にも計算結果にもありません。", n)
         for n in grounding.ungrounded
     ]
-    filled = personal.fill(markdown)
+    # The resident's copy carries no citation markers; the sources go to the caseworker's appendix.
+    letter = layout.resident().map(personal.fill)
+    filled = letter.markdown()
+    rules = [masked_free_text(line, personal) for line in content.rule_text.splitlines() if line.strip()]
+    appendix = appendix_markdown(
+        content.title, layout, sources, rules, [f"{c.doc_id} › {c.heading}" for c in content.rule_citations]
+    )
     return NoticeDraft(
         kind=kind.key, title=content.title, markdown=markdown, filled=filled, findings=findings,
         sources=sources.items, engine=used, notes=notes, unfilled=unfilled_placeholders(filled),
+        letter=letter, appendix=appendix,
     )  # fmt: skip
 
 
-def _assemble(
-    kind: NoticeType, content: NoticeContent, fields: dict[str, Any], body: str, guidance: list[Sentence],
-    table_rows: list[str], table_hit: Hit | None, kyouji: list[str], contact: list[Sentence],
-    sources: SourceList, mayor: str,
-) -> str:  # fmt: skip
-    lines = [f"# {content.title}", ""]
-    if kind.addressed:
-        lines += [wareki_date(parse_date(fields["notice_date"], "notice_date"), weekday=False), "",
-                  f"{PERSONAL_FIELDS['address']}  ", f"{PERSONAL_FIELDS['guardian_name']} 様", "", mayor, "",
-                  f"## {content.subject}", ""]  # fmt: skip
-    if kind.key == "faq":
-        lines += [f"## Q. {content.subject}", "", f"A. {body}", ""]
-    else:
-        lead_end = body if not guidance else body
-        lines += [lead_end, ""]
-    if content.table:
-        lines += ["## 記", "", "| 項目 | 内容 |", "|---|---|"]
-        lines += [f"| {k} | {v} |" for k, v in content.table] + [""]
+def _layout(
+    kind: NoticeType, content: NoticeContent, fields: dict[str, Any], body: list[str], table_rows: list[str],
+    table_hit: Hit | None, kyouji: list[str], contact: list[Sentence], sources: SourceList, mayor: str,
+) -> NoticeLayout:  # fmt: skip
+    """The review copy in print order; citation numbers follow reading order (body, table, 教示, contact)."""
+    table_intro, table = "", []
     if table_rows:
         assert table_hit is not None
         number = sources.cite(SourceRef.from_hit(table_hit, "（表）"))
-        lines += [f"次の表は資料[{number}]の日程をまとめたものです。", "", *table_rows, ""]
-    if kyouji:
-        lines += ["## 教示", "", "".join(kyouji), ""]
-        for ref in KYOUJI_SOURCES:
-            sources.cite(ref)
-    if contact:
-        lines += ["## 問い合わせ先", "", _cite(contact, sources), ""]
-    lines += ["## 出典", "", sources.markdown() or "（なし）", ""]
-    return "\n".join(lines)
+        table_intro, table = f"日程は次の表のとおりです。[{number}]", _table_cells(table_rows)
+    for ref in KYOUJI_SOURCES if kyouji else ():
+        sources.cite(ref)
+    contact_text = [_cite(contact, sources)] if contact else []
+    if not kind.addressed:
+        question = content.subject if kind.key == "faq" else ""
+        return NoticeLayout(title=content.title, body=body, question=question, table_intro=table_intro,
+                            table=table, contact=contact_text)  # fmt: skip
+    return NoticeLayout(
+        title=content.title, body=body, number=str(fields.get("document_number") or "第　　　号"),
+        date=wareki_date(parse_date(fields["notice_date"], "notice_date"), weekday=False),
+        addressee=[PERSONAL_FIELDS["address"], f"{PERSONAL_FIELDS['guardian_name']} 様"], sender=mayor,
+        items=list(content.table), kyouji=kyouji, contact=contact_text,
+    )  # fmt: skip

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from kodomo_ai.schema import Hit
+
+if TYPE_CHECKING:
+    from kodomo_ai.drafting.layout import NoticeLayout
 
 
 @dataclass(frozen=True)
@@ -52,3 +56,23 @@ class SourceList:
     def markdown(self) -> str:
         """The numbered 出典 section body."""
         return "\n".join(f"{n}. {ref.label()}" for n, ref in enumerate(self.items, 1))
+
+
+def appendix_markdown(
+    title: str, review: NoticeLayout, sources: SourceList, rule_steps: list[str], rule_sections: list[str]
+) -> str:
+    """The caseworker's appendix: the body with its [n] markers, the rule steps and every source quoted."""
+    lines = [f"# 根拠資料（職員用）: {title}", "",
+             "起案の確認に使う職員用の資料です。通知を受け取る方には送付しません。", "",
+             "## 本文と出典番号", ""]  # fmt: skip
+    parts = [review.question, *review.body, review.table_intro, *review.contact]
+    lines += [p for part in parts if part for p in (part, "")]
+    if rule_steps:
+        lines += ["## 計算の根拠", "", *(f"- {step}" for step in rule_steps), ""]
+        lines += [f"- 規則の出典: {section}" for section in dict.fromkeys(rule_sections)] + [""]
+    lines += ["## 出典", ""]
+    for number, ref in enumerate(sources.items, 1):
+        lines.append(f"{number}. {ref.label()}")
+        if ref.quote and ref.quote != "（表）":
+            lines.append(f"    - 引用: 「{ref.quote}」")
+    return "\n".join([*lines, ""]) if sources.items else "\n".join([*lines, "（なし）", ""])

@@ -129,15 +129,24 @@ def _key_point(section: Section, audience: TrainingAudience) -> KeyPoint:
     return KeyPoint(heading=section.heading, point=section.lead(), details=details, section=section)
 
 
-def _pick(query: str, sections: list[Section], limit: int) -> list[Cited]:
-    """The best sentences of `sections` for `query`, chosen by the extractive engine."""
+def _pick(query: str, sections: list[Section], limit: int, used: set[str] | None = None) -> list[Cited]:
+    """The best sentences of `sections` for `query` not in `used`, chosen by the extractive engine."""
     hits = [Hit(chunk_id=s.chunk_id, doc_id=s.doc_id, title=s.title, source=s.source, heading=s.heading,
                 text=s.text, score=0.0) for s in sections]  # fmt: skip
     by_id = {s.chunk_id: s for s in sections}
+    # The staff audience lets the engine offer a few more sentences, so a used one can be skipped.
     chosen = ExtractiveEngine(max_hits=len(hits)).select(
-        EngineRequest(question=query, hits=hits, audience="parent")
+        EngineRequest(question=query, hits=hits, audience="caseworker")
     )
-    return [Cited(c.text, by_id[c.chunk_id]) for c in chosen[:limit]]
+    seen = used if used is not None else set()
+    out: list[Cited] = []
+    for candidate in chosen:
+        if len(out) == limit:
+            break
+        if candidate.text not in seen:
+            seen.add(candidate.text)
+            out.append(Cited(candidate.text, by_id[candidate.chunk_id]))
+    return out
 
 
 def _drills(topic: Topic, sections: list[Section], retriever: Retriever) -> list[Drill]:
@@ -146,10 +155,12 @@ def _drills(topic: Topic, sections: list[Section], retriever: Retriever) -> list
         if doc_id != topic.doc_id:
             report_sections += document_sections(retriever, doc_id)
     out = []
+    # One sentence serves one step of one drill: a trainee never reads the same bullet twice.
+    used: set[str] = set()
     for row in _drill_table().get(topic.doc_id, []):
         out.append(Drill(
-            situation=row["situation"], check=_pick(row["check"], sections, 2), do=_pick(row["do"], sections, 2),
-            report=_pick(row["report"], report_sections, 2),
+            situation=row["situation"], check=_pick(row["check"], sections, 2, used),
+            do=_pick(row["do"], sections, 2, used), report=_pick(row["report"], report_sections, 2, used),
         ))  # fmt: skip
     return out
 

@@ -30,11 +30,13 @@ INCOME = {
 }
 
 
-def _parent_fields(position: int, default_hours: float) -> dict:
+def _parent_fields(position: int, default_hours: float, form: str) -> dict:
     """One parent's reason, monthly hours and severity as form widgets."""
     st.markdown(f"**保護者{position + 1}**")
     left, middle, right = st.columns(3)
-    reason = left.selectbox("事由", list(REASONS), format_func=REASONS.__getitem__, key=f"reason_{position}")
+    reason = left.selectbox(
+        "事由", list(REASONS), format_func=REASONS.__getitem__, key=f"{form}_reason_{position}"
+    )
     parent: dict = {"reason": reason}
     if reason in HOURS_REASONS:
         parent["hours_per_month"] = middle.number_input(
@@ -43,11 +45,11 @@ def _parent_fields(position: int, default_hours: float) -> dict:
             max_value=744.0,
             value=default_hours,
             step=1.0,
-            key=f"hours_{position}",
+            key=f"{form}_hours_{position}",
         )
     if reason in ("illness", "disability"):
         severity = right.selectbox(
-            "程度", list(SEVERITIES), format_func=SEVERITIES.__getitem__, key=f"sev_{position}"
+            "程度", list(SEVERITIES), format_func=SEVERITIES.__getitem__, key=f"{form}_sev_{position}"
         )
         if severity:
             parent["severity"] = severity
@@ -124,13 +126,13 @@ def certification_form() -> dict:
     left, right = st.columns(2)
     birth = left.date_input("お子さんの生年月日", value=date(2024, 6, 15), key="ce_birth")
     on = right.date_input("認定する日", value=date.today(), key="ce_on")
-    parents = [_parent_fields(0, 160.0), _parent_fields(1, 100.0)]
+    parents = [_parent_fields(0, 160.0, "ce"), _parent_fields(1, 100.0, "ce")]
     return {"child_birth_date": birth.isoformat(), "reference_date": on.isoformat(), "parents": parents}
 
 
 def index_form() -> dict:
     """利用調整の指数: both parents and the adjustment items."""
-    parents = [_parent_fields(0, 160.0), _parent_fields(1, 120.0)]
+    parents = [_parent_fields(0, 160.0, "ix"), _parent_fields(1, 120.0, "ix")]
     adjustments = st.multiselect(
         "調整指数の項目", ["single_parent", "sibling_enrolled", "return_from_leave", "nursery_worker",
                          "small_scale_graduate", "unlicensed_paid", "siblings_apply_together", "child_disability",

@@ -138,7 +138,7 @@ if not history:
         st.markdown("**よくある質問から始める**")
         columns = st.columns(len(EXAMPLES))
         for column, example in zip(columns, EXAMPLES, strict=True):
-            if column.button(example, use_container_width=True):
+            if column.button(example, width="stretch"):
                 picked = example
 
 question = st.chat_input("質問を入力してください（例: 出生届はいつまでに出せばいいですか）") or picked
@@ -187,7 +187,7 @@ if question:
 # Written last so the list already has the conversation just answered (the sidebar's place is fixed).
 with st.sidebar:
     st.subheader("これまでの相談")
-    st.button("新しい相談をはじめる", icon=":material/add:", use_container_width=True, on_click=start_new)
+    st.button("新しい相談をはじめる", icon=":material/add:", width="stretch", on_click=start_new)
     try:
         saved_list = client().conversations()
     except ApiError:
@@ -198,7 +198,7 @@ with st.sidebar:
         open_col, delete_col = st.columns([5, 1])
         open_col.button(("▶ " if current else "") + item["title"], key=f"open_{item['conversation_id']}",
                         help=f"{item['updated_at'][:16].replace('T', ' ')}・{item['turns']}件",
-                        on_click=open_saved, args=(item["conversation_id"],), use_container_width=True)  # fmt: skip
+                        on_click=open_saved, args=(item["conversation_id"],), width="stretch")  # fmt: skip
         delete_col.button("", icon=":material/delete:", key=f"del_{item['conversation_id']}",
                           help="この相談の記録を削除します", on_click=delete_saved, args=(item["conversation_id"],))  # fmt: skip
     if days:

@@ -60,23 +60,23 @@ def field_input(kind: str, spec: dict[str, Any], example: Any) -> Any:
         return chosen.isoformat() if isinstance(chosen, dt.date) else None
     if name == "parents":
         rows = example or [{"reason": "work", "hours_per_month": 160}]
+        st.markdown(label)
         edited = st.data_editor(
-            pd.DataFrame(rows), key=key, num_rows="dynamic", hide_index=True, use_container_width=True,
+            pd.DataFrame(rows), key=key, num_rows="dynamic", hide_index=True, width="stretch",
             column_config={
                 "reason": st.column_config.SelectboxColumn("事由", options=list(REASONS), required=True,
                                                            format_func=REASONS.get),
                 "hours_per_month": st.column_config.NumberColumn("月の就労時間", min_value=0, max_value=744, step=1),
             },
         )  # fmt: skip
-        st.caption(label)
         return [_clean(row) for row in edited.to_dict("records")]
     if name == "children":
         rows = [{"birth_date": as_date(c.get("birth_date"))} for c in example or []] or [{"birth_date": None}]
+        st.markdown(label)
         edited = st.data_editor(
             pd.DataFrame(rows), key=key, num_rows="dynamic", hide_index=True,
             column_config={"birth_date": st.column_config.DateColumn("生年月日", format="YYYY-MM-DD", required=True)},
         )  # fmt: skip
-        st.caption(label)
         return [{"birth_date": d.isoformat()} for d in edited["birth_date"] if isinstance(d, dt.date)]
     if name == "facility_type":
         options = list(FACILITY_TYPES)

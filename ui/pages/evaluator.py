@@ -62,7 +62,7 @@ def show_run(run: dict[str, Any]) -> None:
     criteria = pd.DataFrame(summary["criteria"])
     if not criteria.empty:
         st.subheader("観点ごとの合格率")
-        st.altair_chart(rate_chart(criteria, "pass_rate", "label"), use_container_width=True)
+        st.altair_chart(rate_chart(criteria, "pass_rate", "label"), width="stretch")
     suites = pd.DataFrame(summary["suites"])
     if not suites.empty:
         st.dataframe(
@@ -70,7 +70,7 @@ def show_run(run: dict[str, Any]) -> None:
                           "合格": suites["passed"], "合格率": suites["pass_rate"].map(percent),
                           "基準": suites["threshold"].map(percent),
                           "判定": suites["gate_passed"].map({True: "合格", False: "不合格"})}),
-            hide_index=True, use_container_width=True,
+            hide_index=True, width="stretch",
         )  # fmt: skip
     failing = [c for c in run["result"]["cases"] if not c["passed"]]
     st.subheader(f"不合格のケース（{len(failing)}件）")
@@ -88,7 +88,7 @@ def delta_table(frame: pd.DataFrame, name: str, title: str) -> None:
     """Before, after and the difference in points, one row per criterion or suite."""
     table = pd.DataFrame({title: frame[name], "前": frame["before"].map(percent), "後": frame["after"].map(percent),
                           "差": frame["delta"].map(points)})  # fmt: skip
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")
 
 
 def show_comparison(result: dict[str, Any]) -> None:
@@ -103,7 +103,7 @@ def show_comparison(result: dict[str, Any]) -> None:
             id_vars=["label"], value_vars=["before", "after"], var_name="run", value_name="rate"
         )
         long["run"] = long["run"].map({"before": "前", "after": "後"})
-        st.altair_chart(rate_chart(long.dropna(), "rate", "label", color="run"), use_container_width=True)
+        st.altair_chart(rate_chart(long.dropna(), "rate", "label", color="run"), width="stretch")
     suites = pd.DataFrame(result["suites"])
     if not suites.empty:
         st.subheader("スイートごとの合格率")
@@ -112,7 +112,7 @@ def show_comparison(result: dict[str, Any]) -> None:
     if not metrics.empty:
         st.subheader("指標")
         st.dataframe(metrics.rename(columns={"metric": "指標", "before": "前", "after": "後", "delta": "差"}),
-                     hide_index=True, use_container_width=True)  # fmt: skip
+                     hide_index=True, width="stretch")  # fmt: skip
     flipped = result["flipped"]
     st.subheader(f"結果が変わったケース（{len(flipped)}件）")
     for row in flipped:

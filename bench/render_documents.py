@@ -37,6 +37,7 @@ PACKAGES = ["libreoffice-writer", "libreoffice-impress", "poppler-utils", "fonts
 NOTICES = ("riyou-horyu", "kyufu-nintei")  # a disposition with reason and 教示; a certificate with 記 items
 TOPIC = "suimin"
 DPI = {"a4": 100, "slides": 72}  # about 830 px wide for A4 and 960 px for a 16:9 slide
+PALETTE = 32  # colours per image: 16 turned the slides' orange accent beige
 MARKER = re.compile(r"\[\d{1,3}\]")
 
 
@@ -86,11 +87,17 @@ def page_text(pdf: Path, page: int) -> str:
 
 
 def to_png(pdf: Path, page: int, name: str, dpi: int) -> Path:
-    """One page as docs/pages/<name>.png."""
+    """One page as docs/pages/<name>.png, reduced to a small palette (text and flat colours lose nothing)."""
+    from PIL import Image
+
     target = PAGES / name
     args = ["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile"]
     subprocess.run([*args, str(pdf), str(target)], check=True)
-    return target.with_suffix(".png")
+    path = target.with_suffix(".png")
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=PALETTE, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+    return path
 
 
 def build(retriever: Retriever, work: Path) -> dict[str, Path]:

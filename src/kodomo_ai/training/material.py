@@ -129,22 +129,30 @@ def _key_point(section: Section, audience: TrainingAudience) -> KeyPoint:
     return KeyPoint(heading=section.heading, point=section.lead(), details=details, section=section)
 
 
-def _pick(query: str, sections: list[Section], limit: int, used: set[str] | None = None) -> list[Cited]:
-    """The best sentences of `sections` for `query` not in `used`, chosen by the extractive engine."""
-    hits = [Hit(chunk_id=s.chunk_id, doc_id=s.doc_id, title=s.title, source=s.source, heading=s.heading,
-                text=s.text, score=0.0) for s in sections]  # fmt: skip
+def _pick(query: str, sections: list[Section], limit: int, used: dict[str, str]) -> list[Cited]:
+    """The best sentences of `sections` for `query`, chosen by the extractive engine among those not `used`.
+
+    `used` maps each sentence already shown to its raw text; those are cut out of the sections before the
+    engine chooses, so a drill step gets the next best sentence instead of a repeat or nothing.
+    """
+    hits = []
+    for s in sections:
+        text = s.text
+        for raw in used.values():
+            text = text.replace(raw, "")
+        hits.append(Hit(chunk_id=s.chunk_id, doc_id=s.doc_id, title=s.title, source=s.source, heading=s.heading,
+                        text=text, score=0.0))  # fmt: skip
     by_id = {s.chunk_id: s for s in sections}
-    # The staff audience lets the engine offer a few more sentences, so a used one can be skipped.
+    # The staff audience lets the engine offer a few more sentences to choose from.
     chosen = ExtractiveEngine(max_hits=len(hits)).select(
         EngineRequest(question=query, hits=hits, audience="caseworker")
     )
-    seen = used if used is not None else set()
     out: list[Cited] = []
     for candidate in chosen:
         if len(out) == limit:
             break
-        if candidate.text not in seen:
-            seen.add(candidate.text)
+        if candidate.text not in used:
+            used[candidate.text] = candidate.quote
             out.append(Cited(candidate.text, by_id[candidate.chunk_id]))
     return out
 
@@ -156,7 +164,7 @@ def _drills(topic: Topic, sections: list[Section], retriever: Retriever) -> list
             report_sections += document_sections(retriever, doc_id)
     out = []
     # One sentence serves one step of one drill: a trainee never reads the same bullet twice.
-    used: set[str] = set()
+    used: dict[str, str] = {}
     for row in _drill_table().get(topic.doc_id, []):
         out.append(Drill(
             situation=row["situation"], check=_pick(row["check"], sections, 2, used),

@@ -167,18 +167,18 @@ def _numbered(slide: Any, items: list[str], top: float) -> None:
 
 
 def _point_slide(deck: Deck, heading: str, point: str, details: list[str], notes: str, number: int) -> None:
-    """The point in a pale box, then up to three short details as bullets."""
+    """The point in a pale box, then up to three short details as bullets (alone, it sits mid-slide, larger)."""
     slide = _slide(deck, heading, number, notes)
-    size = _fit(point, BODY_W - 0.6, 3, (28, 26, 24, 22, 20))
+    sizes = (28, 26, 24, 22, 20) if details else (36, 32, 28, 24, 20)
+    size = _fit(point, BODY_W - 0.6, 3, sizes)
     lines = math.ceil(len(point) / int((BODY_W - 0.6) * 72 / size))
     height = 0.5 + lines * size * 1.5 / 72
-    _box(slide, (MARGIN, BAND_H + 0.35, BODY_W, height), PALE, shape="round")
-    _box(slide, (MARGIN, BAND_H + 0.35, 0.12, height), ACCENT)
-    _text(
-        slide, (MARGIN + 0.3, BAND_H + 0.35, BODY_W - 0.6, height), [point], size, bold=True, anchor="middle"
-    )
+    top = BAND_H + 0.35 if details else BAND_H + (WIDE[1] - BAND_H - height) / 2
+    _box(slide, (MARGIN, top, BODY_W, height), PALE, shape="round")
+    _box(slide, (MARGIN, top, 0.12, height), ACCENT)
+    _text(slide, (MARGIN + 0.3, top, BODY_W - 0.6, height), [point], size, bold=True, anchor="middle")
     if details:
-        top = BAND_H + 0.35 + height + 0.35
+        top += height + 0.35
         _text(slide, (MARGIN + 0.2, top, BODY_W - 0.2, WIDE[1] - top - 0.6), details, BULLET_PT,
               name=BULLETS_NAME, bullets=True)  # fmt: skip
 
@@ -193,11 +193,11 @@ def _flow_slide(deck: Deck, situation: str, notes: str, number: int) -> None:
     width, gap, top = (BODY_W - 2 * 0.7) / 3, 0.7, BAND_H + 2.5
     for index, (label, question) in enumerate(steps):
         x = MARGIN + index * (width + gap)
-        _box(slide, (x, top, width, 2.6), 0xFFFFFF, shape="round", line=BAND)
+        _box(slide, (x, top, width, 2.0), 0xFFFFFF, shape="round", line=BAND)
         _text(slide, (x, top + 0.2, width, 0.7), [label], 30, color=BAND, bold=True, align="center")
-        _text(slide, (x + 0.2, top + 1.0, width - 0.4, 1.4), [question], 22, align="center")
+        _text(slide, (x + 0.15, top + 1.0, width - 0.3, 0.9), [question], 20, align="center")
         if index < 2:
-            _box(slide, (x + width + 0.12, top + 1.0, gap - 0.24, 0.6), ACCENT, shape="arrow")
+            _box(slide, (x + width + 0.12, top + 0.7, gap - 0.24, 0.6), ACCENT, shape="arrow")
 
 
 def _tiles_slide(deck: Deck, title: str, labels: list[str], number: int, notes: str) -> None:

@@ -18,6 +18,7 @@ from kodomo_ai.api import (
     routes_evals,
     routes_feedback,
     routes_flows,
+    routes_gaps,
     routes_handoff,
     routes_health,
     routes_line,
@@ -57,6 +58,7 @@ def create_app(settings: Settings, *, knowledge_base: KnowledgeBase | None = Non
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(routes_handoff.router, responses=ERROR_RESPONSES)  # hand-off: parents and the inbox
     app.include_router(routes_line.router, responses=ERROR_RESPONSES)  # LINE webhook
+    app.include_router(routes_gaps.router, responses=ERROR_RESPONSES)  # knowledge-gap report and cards
     for name in OPTIONAL_ROUTERS:
         _include_optional(app, name)
     _mark_optional_auth(app)

@@ -88,11 +88,11 @@ def test_a_browser_lists_resumes_and_deletes_only_its_own(api: Any) -> None:
 def test_saving_needs_the_recorded_answer_and_a_browser_id(api: Any) -> None:
     answer = ask(api)
     assert save(api, answer, BROWSER_A, answer="別の文章に書き換えた回答").status_code == 404
-    assert save(api, answer, {}).status_code == 400
-    assert save(api, answer, {"X-Browser-Id": "short"}).status_code == 400
+    assert save(api, answer, {}).status_code == 422
+    assert save(api, answer, {"X-Browser-Id": "short"}).status_code == 422
     other = dict(answer, conversation_id="not-this-conversation")
     assert save(api, other, BROWSER_A).status_code == 404
-    assert api.get("/v1/conversations").status_code == 400
+    assert api.get("/v1/conversations").status_code == 422
 
 
 def test_conversations_older_than_the_kept_days_are_deleted(api: Any) -> None:

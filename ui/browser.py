@@ -64,7 +64,7 @@ def browser_id() -> str:
     if "browser_id" not in st.session_state:
         cookie = _cookie(BROWSER_COOKIE)
         st.session_state["browser_id"] = (
-            cookie if cookie and BROWSER_ID.match(cookie) else secrets.token_urlsafe(24)
+            cookie if cookie and BROWSER_ID.fullmatch(cookie) else secrets.token_urlsafe(24)
         )
     value: str = st.session_state["browser_id"]
     return value

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from kodomo_ai.api.records import masked
+from kodomo_ai.api.records import MAX_STORED_CHARS, masked
 from kodomo_ai.api.storage import ConversationTurn, SavedTurn, Storage, utcnow
 
 # The UI sends a random id per browser (kept in a cookie); only its hash is stored.
@@ -60,7 +60,9 @@ def save_turn(
     if current is not None and current != owner:
         raise SaveRefused("conversation_id")
     answer = str(shown.get("answer") or "")
-    if masked(answer) != turn.answer:
+    # Stored answers are masked and cut to MAX_STORED_CHARS; twice that is enough text to compare, and keeps
+    # the masker within its input limit.
+    if answer != turn.answer and masked(answer[: 2 * MAX_STORED_CHARS]) != turn.answer:
         raise SaveRefused("answer")
     cited = {c.get("chunk_id") for c in turn.citations or []}
     citations = [c for c in shown.get("citations") or [] if c.get("chunk_id") in cited]

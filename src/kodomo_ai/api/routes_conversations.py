@@ -91,8 +91,8 @@ class Limits(BaseModel):
 
 
 def _owner(browser_id: str | None) -> str:
-    if not browser_id or not store.BROWSER_ID.match(browser_id):
-        raise ApiError(400, "invalid_input", f"{store.BROWSER_HEADER} ヘッダー（16〜64文字の英数字）が必要です",
+    if not browser_id or not store.BROWSER_ID.fullmatch(browser_id):
+        raise ApiError(422, "invalid_input", f"{store.BROWSER_HEADER} ヘッダー（16〜64文字の英数字）が必要です",
                        store.BROWSER_HEADER)  # fmt: skip
     return store.owner_of(browser_id)
 

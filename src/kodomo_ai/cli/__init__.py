@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "audit": "kodomo_ai.cli.serve_cmd:audit",
     "revise": "kodomo_ai.cli.revise_cmd:revise",
     "classify": "kodomo_ai.cli.classify_cmd:classify",
+    "gaps": "kodomo_ai.cli.gaps_cmd:gaps",
 }
 
 

@@ -19,6 +19,9 @@ from kodomo_ai.api.storage import Storage
 
 ROLES: tuple[str, ...] = ("parent", "caseworker", "trainer", "evaluator", "admin")
 KEY_ROLES: tuple[str, ...] = ROLES[1:]
+# The documented public key: clients that must send a key (the OpenAI SDK) use it to ask as a parent.
+# Real keys start with storage.KEY_PREFIX ("kdm_"), so no real key can be mistaken for it.
+PUBLIC_KEY_PREFIX = "kodomo-public"
 ROLE_LABELS = {
     "parent": "保護者",
     "caseworker": "自治体職員",
@@ -60,8 +63,8 @@ def key_from_headers(authorization: str | None, x_api_key: str | None) -> str | 
 
 
 def authenticate(storage: Storage, secret: str | None, client: str) -> Principal:
-    """The caller's principal; a key that is wrong or revoked is a 401 (never silently a parent)."""
-    if not secret:
+    """The caller's principal: no key or the public key is a parent; a wrong or revoked key is a 401."""
+    if not secret or secret.startswith(PUBLIC_KEY_PREFIX):
         return Principal(role="parent", client=client)
     row = storage.find_key(secret)
     if row is None:

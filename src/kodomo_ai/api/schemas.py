@@ -266,3 +266,117 @@ class WhoAmI(BaseModel):
 
     role: str
     key_id: str | None = None
+
+
+# -- OpenAI-compatible /v1/chat/completions --------------------------------------------------------
+ChatLanguage = Literal["ja", "easy", "en"]
+
+
+class ChatMessage(BaseModel):
+    """An OpenAI chat message (text content only)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "user", "assistant", "tool", "developer"]
+    content: str | list[dict[str, Any]] | None = None
+
+
+class StreamOptions(BaseModel):
+    """OpenAI stream options: `include_usage` adds a last chunk carrying `usage`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    include_usage: bool = False
+
+
+class ChatRequest(BaseModel):
+    """An OpenAI chat completion request; sampling options (temperature, top_p …) are accepted and ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str = "kodomo-ai"
+    messages: list[ChatMessage] = Field(min_length=1, max_length=50)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    max_tokens: int | None = Field(
+        default=None, ge=1, description="回答の上限トークン数（e5 のトークナイザーで数えます）"
+    )
+    max_completion_tokens: int | None = Field(default=None, ge=1, description="max_tokens の新しい名前")
+    n: int | None = Field(default=None, ge=1, description="1 だけに対応（2 以上は 400）")
+    tools: list[dict[str, Any]] | None = Field(default=None, description="非対応（指定すると 400）")
+    functions: list[dict[str, Any]] | None = Field(default=None, description="非対応（指定すると 400）")
+    language: ChatLanguage | None = Field(
+        default=None,
+        description="回答の言語: ja / easy（やさしい日本語）/ en。省略時は system メッセージと質問から決めます",
+    )
+
+
+class UrlCitation(BaseModel):
+    """Where a `[n]` mark of the reply points: the source's address and title, and the mark's position."""
+
+    url: str
+    title: str
+    start_index: int
+    end_index: int
+
+
+class ChatAnnotation(BaseModel):
+    """An OpenAI message annotation (always a url_citation)."""
+
+    type: Literal["url_citation"] = "url_citation"
+    url_citation: UrlCitation
+
+
+class ChatChoiceMessage(BaseModel):
+    """The assistant's reply; the text keeps its `[n]` marks and each mark has an annotation."""
+
+    role: Literal["assistant"] = "assistant"
+    content: str
+    refusal: str | None = None
+    annotations: list[ChatAnnotation] = Field(default_factory=list)
+
+
+class ChatChoice(BaseModel):
+    """One choice (always exactly one)."""
+
+    index: int = 0
+    message: ChatChoiceMessage
+    finish_reason: Literal["stop", "length"] = "stop"
+    logprobs: None = None
+
+
+class ChatUsage(BaseModel):
+    """Tokens counted with the embedding model's tokenizer (multilingual-e5: XLM-R sentencepiece)."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ChatResponse(BaseModel):
+    """An OpenAI chat completion, plus `citations` and the full kodomo-ai answer under `kodomo`."""
+
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[ChatChoice]
+    usage: ChatUsage
+    citations: list[dict[str, Any]] = Field(default_factory=list)
+    kodomo: dict[str, Any] = Field(default_factory=dict)
+
+
+class ModelCard(BaseModel):
+    """A model as /v1/models lists it."""
+
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str = "kodomo-ai"
+
+
+class ModelList(BaseModel):
+    """The models offered."""
+
+    object: Literal["list"] = "list"
+    data: list[ModelCard]

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from pptx.presentation import Presentation as Deck
 
 FONT = "IPAGothic"  # Gothic reads best projected; LibreOffice and Debian ship it
-WIDE = (13.333, 7.5)  # inches: 16:9
+WIDE = (40 / 3, 7.5)  # inches: 16:9 (PowerPoint's widescreen, 12192000 x 6858000 EMU)
 MARGIN = 0.6
 BAND_H = 1.25
 INK, BAND, PALE, ACCENT, MUTED = 0x222222, 0x1F3A5F, 0xE8EEF5, 0xD9822B, 0x666666
@@ -221,10 +221,10 @@ def _tiles_slide(deck: Deck, title: str, labels: list[str], number: int, notes: 
 def write_slides(material: TrainingMaterial, path: Path) -> Path:
     """The deck: title, goals, one slide per key point, a case as a flow, summary tiles, sources last."""
     from pptx import Presentation
-    from pptx.util import Inches
+    from pptx.util import Emu
 
     deck = Presentation()
-    deck.slide_width, deck.slide_height = Inches(WIDE[0]), Inches(WIDE[1])
+    deck.slide_width, deck.slide_height = Emu(round(WIDE[0] * 914400)), Emu(round(WIDE[1] * 914400))
     _title_slide(deck, material)
     number = 2
     goals = material.goals

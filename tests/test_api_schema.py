@@ -88,3 +88,72 @@ def test_docs_pages_load_only_local_assets(tmp_path: Any) -> None:
             asset = client.get(url)
             assert asset.status_code == 200 and len(asset.content) > 1000, url
     assert '"validatorUrl": null' in client.get("/docs").text  # no badge fetched from swagger.io
+    assert "img-src 'self' data:" in client.get("/redoc").headers["content-security-policy"]
+
+
+@pytest.mark.browser
+def test_docs_pages_render_offline_in_a_browser(tmp_path: Any) -> None:
+    """Chromium with every request off 127.0.0.1 blocked renders both documentation pages in full."""
+    import socket
+    import threading
+    import time
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    import uvicorn
+
+    from kodomo_ai.api import create_app
+    from kodomo_ai.config import Settings
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip(
+            "Debian chromium is not installed (/usr/bin/chromium); `make system-deps` installs it as root"
+        )
+    from playwright.sync_api import Route, sync_playwright
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    app = create_app(Settings(data_dir=tmp_path, models_path=MODELS))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    blocked: list[str] = []
+    failed: list[str] = []
+    refused: list[str] = []  # what the pages' Content-Security-Policy kept from loading
+
+    def only_loopback(route: Route) -> None:
+        if (
+            route.request.url.startswith(("data:", "blob:"))
+            or urlsplit(route.request.url).hostname == "127.0.0.1"
+        ):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(chromium), args=["--headless", "--no-sandbox"])
+            context = browser.new_context()
+            context.route("**/*", only_loopback)
+            page = context.new_page()
+            page.on("requestfailed", lambda r: (refused if r.failure == "csp" else failed).append(r.url))
+            page.on("response", lambda r: failed.append(f"{r.url} {r.status}") if r.status >= 400 else None)
+            page.goto(base + "/docs")
+            page.locator(".swagger-ui .info .title").filter(has_text="kodomo-ai").wait_for(timeout=60000)
+            page.locator(".opblock-summary-path").filter(has_text="/v1/chat/completions").first.wait_for()
+            page.goto(base + "/redoc")
+            page.locator("h1").filter(has_text="kodomo-ai").wait_for(timeout=60000)
+            page.get_by_text("/v1/chat/completions").first.wait_for()
+            browser.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+    assert not blocked, blocked
+    assert not failed, failed
+    assert all(urlsplit(url).hostname == "cdn.redoc.ly" for url in refused), refused  # ReDoc's logo only

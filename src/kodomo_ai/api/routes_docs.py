@@ -15,6 +15,12 @@ DOCS_ASSETS = "/docs-assets"
 ASSET_PACKAGE = "fastapi_offline"
 # The validator badge would call validator.swagger.io; the page must stay on this machine.
 SWAGGER_PARAMETERS = {"validatorUrl": None, "docExpansion": "list", "defaultModelsExpandDepth": 0}
+# ReDoc's side menu always shows a logo from cdn.redoc.ly: the browser is told to load nothing from elsewhere.
+# Inline scripts and styles are the pages' own; ReDoc's search runs in a blob: worker.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'"
+)
 
 
 def assets_dir() -> Path:
@@ -30,18 +36,24 @@ def install_docs(app: FastAPI) -> None:
     @app.get("/docs", include_in_schema=False)
     def swagger_ui(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        return get_swagger_ui_html(
+        return _local_only(get_swagger_ui_html(
             openapi_url=f"{root}{openapi_url}", title=f"{app.title} API（Swagger UI）",
             swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
             swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
             swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png", swagger_ui_parameters=SWAGGER_PARAMETERS,
-        )  # fmt: skip
+        ))  # fmt: skip
 
     @app.get("/redoc", include_in_schema=False)
     def redoc(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        return get_redoc_html(
+        return _local_only(get_redoc_html(
             openapi_url=f"{root}{openapi_url}", title=f"{app.title} API（ReDoc）",
             redoc_js_url=f"{root}{DOCS_ASSETS}/redoc.standalone.js",
             redoc_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png", with_google_fonts=False,
-        )  # fmt: skip
+        ))  # fmt: skip
+
+
+def _local_only(page: HTMLResponse) -> HTMLResponse:
+    """The page with a policy that keeps every load on this server."""
+    page.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    return page

@@ -197,6 +197,7 @@ def models() -> Any:
 def chat_completions(body: ChatRequest, principal: PublicCaller, state: StateDep) -> Any:
     """Answer the last user message as an OpenAI chat completion (streamed when `stream` is true).
 
+    Parents send the public key `kodomo-public` (the OpenAI SDK needs a key); staff send their own key.
     Earlier turns in `messages` are the conversation's history. The reply keeps its `[n]` marks, each with a
     `url_citation` annotation; `usage` counts e5 tokens; `max_tokens` cuts the reply, except one that carries
     emergency or counselling contacts, which is always sent whole.

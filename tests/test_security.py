@@ -30,6 +30,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
+from test_api_postgres import postgres_url as postgres_server  # noqa: F401  (a throwaway PostgreSQL server)
 
 from kodomo_ai.safety.pii import mask, mynumber_check_digit
 
@@ -207,6 +208,29 @@ def test_probe_10_buckets_are_shared_by_worker_processes(tmp_path: Path) -> None
     taken = [int(worker.communicate(timeout=120)[0]) for worker in workers]
     # 24 attempts from three processes against one bucket of 10: exactly 10 succeed.
     assert sum(taken) == 10, taken
+
+
+def test_probe_10_buckets_are_shared_on_postgresql(postgres_server: str) -> None:  # noqa: F811
+    from kodomo_ai.api.storage import Storage
+
+    workers = [Storage(postgres_server), Storage(postgres_server)]  # two API workers, one database
+    taken: list[bool] = []
+    lock = threading.Lock()
+
+    def take(storage: Any) -> None:
+        for _ in range(8):
+            ok = storage.take_token("ip:192.0.2.2", 6.0, 6.0 / 3600)
+            with lock:
+                taken.append(ok)
+
+    threads = [threading.Thread(target=take, args=(workers[i % 2],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for storage in workers:
+        storage.close()
+    assert taken.count(True) == 6 and len(taken) == 32
 
 
 def test_probe_30_clients_get_only_200_or_429(security_data: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from kodomo_ai.drafting.docx_style import BODY_PT, GOTHIC, plain_document, set_font
 
 _HEADING = re.compile(r"^(#{1,4})\s+(.*)$")
-_NUMBERED = re.compile(r"^\d+[.)．]\s+")
+_NUMBERED = re.compile(r"^(?:\d+|[A-D])[.)．]\s+")  # 1. … and a quiz's A. … options
 _SEPARATOR = re.compile(r"^\|?\s*:?-{2,}")
 # `**bold**` and citation markers [n], which print as small raised numbers.
 _INLINE = re.compile(r"\*\*(.+?)\*\*|(\[\d{1,3}\])")

@@ -240,7 +240,7 @@ def draft_notice(
             used = engine.name
     table_rows, table_hit = ([], None) if kind.key != "kouhou" else _table_block(hits)
     layout = _layout(kind, content, fields, body, table_rows, table_hit, kyouji, contact, sources, mayor)
-    markdown = f"{layout.markdown()}## 出典\n\n{sources.markdown() or '（なし）'}\n"
+    markdown = f"{layout.markdown()}\n## 出典\n\n{sources.markdown() or '（なし）'}\n"
     findings = check_style(markdown, kind.profile)
     body_only = markdown.split("\n## 出典")[0]
     grounding = check_grounding(body_only, evidence)

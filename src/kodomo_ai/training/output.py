@@ -53,7 +53,7 @@ def quiz_markdown(material: TrainingMaterial) -> str:
     lines = [f"# 確認テスト: {material.title}", "", "正しいものを一つ選んでください。", ""]
     for number, question in enumerate(material.quiz, 1):
         lines += [f"## 問{number}", "", question.stem, ""]
-        lines += [f"- {LETTERS[i]}. {option}" for i, option in enumerate(question.options)] + [""]
+        lines += [p for i, option in enumerate(question.options) for p in (f"{LETTERS[i]}. {option}", "")]
     lines += [PAGE_BREAK, f"# 解答と根拠: {material.title}", "", "（研修担当者用。受講者には配りません）", ""]
     for number, question in enumerate(material.quiz, 1):
         ref = sources.cite(_ref(question.section, question.passage))

@@ -38,15 +38,15 @@ PAGE_SCRIPT = """
   }
   mark();
   setInterval(mark, 500);
-  // A citation marker without a web address opens its entry in the list of sources below the answer.
+  // A citation marker opens its entry in the list of sources below its answer.
   doc.addEventListener("click", function (event) {
     const link = event.target.closest && event.target.closest("a.kodomo-cite");
-    if (!link || !link.getAttribute("href").startsWith("#")) { return; }
+    if (!link) { return; }
     event.preventDefault();
     const label = link.dataset.label;
     const scope = link.closest("[data-testid='stChatMessage']") || doc;
     for (const summary of scope.querySelectorAll("details summary")) {
-      if (summary.textContent.trim().startsWith(label)) {
+      if (summary.textContent.includes(label)) {
         const details = summary.closest("details");
         if (!details.open) { summary.click(); }
         summary.scrollIntoView({behavior: "smooth", block: "center"});

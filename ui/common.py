@@ -57,7 +57,7 @@ def highlight(text: str, quote: str) -> str:
 
 
 def answer_markdown(answer: dict[str, Any]) -> str:
-    """The answer as Markdown: list lines as lists, line breaks kept, each [n] a link to its source."""
+    """The answer as Markdown: list lines as lists, line breaks kept, each [n] a link to its source entry."""
     citations = answer.get("citations") or []
     lines = (answer.get("answer") or "").splitlines()
     out: list[str] = []
@@ -93,17 +93,13 @@ def _escape_markdown(line: str) -> str:
 
 
 def _cite_link(match: re.Match[str], citations: list[dict[str, Any]]) -> str:
+    # The marker opens its entry under the answer (the quote highlighted in its passage, with the web address):
+    # that works offline too, where a link straight to a ministry page would not.
     n = int(match.group(1))
     if not 1 <= n <= len(citations):
         return match.group(0)
-    cite = citations[n - 1]
-    title = html.escape(str(cite.get("title", "")), quote=True)
-    source = str(cite.get("source") or "")
-    if source.startswith(("http://", "https://")):
-        href = html.escape(source, quote=True)
-        return (f'<a class="kodomo-cite" href="{href}" target="_blank" rel="noopener" data-label="[{n}]" '
-                f'title="{title}（新しいタブで開きます）">[{n}]</a>')  # fmt: skip
-    return f'<a class="kodomo-cite" href="#sources" data-label="[{n}]" title="{title}">[{n}]</a>'
+    title = html.escape(str(citations[n - 1].get("title", "")), quote=True)
+    return f'<a class="kodomo-cite" href="#sources" data-label="[{n}]" title="出典: {title}">[{n}]</a>'
 
 
 def render_answer_text(answer: dict[str, Any]) -> None:

@@ -9,6 +9,8 @@ from client import ApiError
 from common import client, need_key, render_answer_text, show_error
 
 STATUSES = {"open": "未対応", "handled": "対応済み", "all": "すべて"}
+AUDIENCES = {"parent": "保護者", "caseworker": "自治体職員", "trainer": "研修担当"}
+MODES = {"answer": "回答", "abstain": "資料なし", "escalate": "緊急の案内", "refuse": "お断り"}
 RATINGS = {"down": ":material/thumb_down: よくない", "up": ":material/thumb_up: よい", "all": "すべて"}
 
 
@@ -28,9 +30,9 @@ def show_item(item: dict[str, Any]) -> None:
     question = item["question"] or "（会話は削除されました）"
     with st.container(border=True):
         st.markdown(f"{thumb} **{question[:80]}**")
-        st.caption(
-            f"{when}・{item.get('audience') or ''}・{item.get('engine') or ''}・{item.get('mode') or ''}"
-        )
+        parts = [when, AUDIENCES.get(item.get("audience") or "", ""), MODES.get(item.get("mode") or "", ""),
+                 item.get("engine") or ""]  # fmt: skip
+        st.caption("・".join(p for p in parts if p))
         if item["comment"]:
             st.info(f"ご意見: {item['comment']}")
         if item["answer"]:

@@ -77,6 +77,20 @@ def ui_env(live_api: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[st
     return live_api
 
 
+def test_answer_markdown_keeps_lists_and_links_citations(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(UI))
+    from common import answer_markdown
+
+    answer = {"answer": "必要なものは次のとおりです[1]。\n・出生届\n・母子健康手帳[2]\n1. 窓口へ行く\n<b>注意</b> #8000",
+              "citations": [{"title": "出生届"}, {"title": "母子手帳"}]}  # fmt: skip
+    lines = answer_markdown(answer).splitlines()
+    assert lines[1] == "" and lines[2] == "- 出生届" and lines[3].startswith("- 母子健康手帳<a ")
+    assert lines[4] == "1. 窓口へ行く"
+    assert "&lt;b&gt;注意&lt;/b&gt; #8000" in lines[-1]  # the answer's own HTML is text
+    assert answer_markdown(answer).count('class="kodomo-cite"') == 2
+    assert "[3]" in answer_markdown({"answer": "範囲外[3]", "citations": []})  # no entry: left as text
+
+
 BROWSER_A = "browser-test-0123456789abcdef"
 
 

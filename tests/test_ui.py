@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -223,11 +224,11 @@ PAGES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def ui_server(live_api: dict[str, Any]) -> Iterator[str]:
-    """The Streamlit app on a free port against the live API."""
+@contextmanager
+def streamlit_ui(api_url: str) -> Iterator[str]:
+    """The Streamlit app on a free port against `api_url`; yields its address."""
     port = free_port()
-    env = {**os.environ, "KODOMO_API_URL": live_api["url"]}
+    env = {**os.environ, "KODOMO_API_URL": api_url}
     ui = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(UI / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
@@ -240,6 +241,13 @@ def ui_server(live_api: dict[str, Any]) -> Iterator[str]:
     finally:
         ui.terminate()
         ui.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def ui_server(live_api: dict[str, Any]) -> Iterator[str]:
+    """The Streamlit app against the live API."""
+    with streamlit_ui(live_api["url"]) as url:
+        yield url
 
 
 @pytest.mark.browser

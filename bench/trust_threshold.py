@@ -2,8 +2,10 @@
 
 Rule (stated, rerunnable): the F0.5 cut (precision weighted twice, as for every refusal) over
   positives  evals/training/trust/planted_instructions.yaml (an item counts by its highest sentence or pair)
-  negatives  every sentence and neighbouring pair of the trusted corpus (corpus/, reviewed documents)
-and never below the cut the classifier acts on for questions. Writes src/kodomo_ai/safety/trust_threshold.yaml.
+  negatives  every sentence and neighbouring pair of the trusted corpus (corpus/, reviewed documents),
+never below the cut the classifier acts on for questions, and above every piece of the reviewed corpus
+(a reviewed document is never quarantined: precision 1 on the trusted set). Writes
+src/kodomo_ai/safety/trust_threshold.yaml.
 Usage: python bench/trust_threshold.py
 """
 
@@ -54,14 +56,16 @@ def main() -> None:
     scores = np.concatenate([pos_scores, neg_scores])
     truth = np.concatenate([np.ones(len(pos_scores)), np.zeros(len(neg_scores))])
     fitted = best_threshold(scores, truth, BETA)
-    threshold = max(fitted, act)
+    above_corpus = float(np.nextafter(np.float32(neg_scores.max()), np.float32(1.0)))
+    threshold = max(fitted, act, above_corpus)
     caught = int((pos_scores >= threshold).sum())
     false_docs = sorted({doc for (doc, _), s in zip(negatives, neg_scores, strict=True) if s >= threshold})
     top = sorted(zip(neg_scores, negatives, strict=True), key=lambda x: -x[0])[:5]
     report = {
         "label": INSTRUCTION_LABEL,
-        "rule": f"max(F{BETA:g} cut over planted instructions vs trusted corpus sentences, question act cut)",
-        "threshold": round(threshold, 4),
+        "rule": f"max(F{BETA:g} cut over planted instructions vs trusted corpus pieces, question act cut, "
+        "just above the highest trusted corpus piece)",
+        "threshold": float(threshold),
         "fitted_cut": round(fitted, 4),
         "question_act_cut": round(act, 4),
         "positives": len(items),

@@ -153,10 +153,14 @@ class DocumentTrust(DocumentScreen):
 
 
 def _mentions(text: str, mention: str) -> bool:
-    """Whether `text` names a line: its name anywhere, its number as a whole token (189, not 1890)."""
+    """Whether `text` names a line: its name anywhere, its number as a whole token (189, not 1890).
+
+    A number right after kanji, katakana or a letter is part of another name (大阪中毒110番), not the line.
+    """
     if not mention[-1].isdigit():
         return mention in text
-    return re.search(rf"(?<![\d#]){re.escape(mention)}(?!\d)", text) is not None
+    pattern = rf"(?<![\d#\u4e00-\u9fff\u30a0-\u30ffA-Za-z]){re.escape(mention)}(?!\d)"
+    return re.search(pattern, text) is not None
 
 
 def open_document_trust(settings: Settings) -> DocumentTrust:

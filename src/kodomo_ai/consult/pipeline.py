@@ -15,27 +15,29 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from kodomo_ai.classify.asked import AskedTypeReader, load_asked_reader
 from kodomo_ai.classify.risk import split_segments
 from kodomo_ai.classify.scope import OUT_OF_SCOPE, ScopeDecision
-from kodomo_ai.consult.understand import QuestionSplitter, load_splitter
+from kodomo_ai.consult.understand import QuestionSplitter, load_splitter, topic
 from kodomo_ai.engines.base import AnswerEngine, Draft, EngineRequest
 from kodomo_ai.engines.extractive import ExtractiveEngine
 from kodomo_ai.engines.openai_compat import OpenAIEngine
 from kodomo_ai.engines.registry import get_engine
 from kodomo_ai.errors import EngineError, InputError
 from kodomo_ai.grounding import GroundingResult, check_grounding
-from kodomo_ai.index.lexical import content_terms, index_terms, proper_nouns, spell_out_kana
+from kodomo_ai.index.lexical import content_terms, index_terms, spell_out_kana
 from kodomo_ai.ingest.chunking import split_sentences
 from kodomo_ai.ingest.normalise import normalise_text
 from kodomo_ai.retrieval import Filters, Retriever
 from kodomo_ai.rules.tables import load_municipality
 from kodomo_ai.rules.tools import RuleOutcome, apply_rules
 from kodomo_ai.safety.contacts import ContactBook, load_contacts
-from kodomo_ai.safety.decisions import REFERRAL, asks_for_decision
+from kodomo_ai.safety.decisions import REFERRAL
 from kodomo_ai.safety.injection import detect_injection
 from kodomo_ai.safety.pii import Masked, mask
 from kodomo_ai.safety.router import RouteDecision, route
 from kodomo_ai.schema import Answer, Citation, Escalation, Hit, Mode
+from kodomo_ai.text.eras import parse_wareki
 from kodomo_ai.text.script import is_latin
 
 if TYPE_CHECKING:
@@ -51,14 +53,9 @@ MAX_QUESTION_CHARS = 2000
 _FOLLOW_UP = re.compile(
     r"^(それ|その|そちら|そっち|これ|この|あれ|じゃあ|では|なら|でも|だったら|ちなみに|あと|ほか|他)"
 )
-# Details only the local office knows: exact days, places, vacancies, cut-off scores, counts.
-_LOCAL_DETAIL = re.compile(
-    r"振込日|何日|やる日|日程|会場|空き|ボーダー|最低点|点数|待機児童|何月何日|正確に|受け付けて|今日|今月|何人|発送|電話番号|場所"
-)
-# A named facility: a specific name followed by its kind (さくら保育園, ひまわり幼稚園).
-_FACILITY_NAME = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff〇○A-Za-z]{2,8}(?:保育園|保育所|幼稚園|こども園)")
-# Questions about the old rules may use superseded documents without a warning.
-_ASKS_HISTORY = re.compile(r"旧|以前|前の制度|改正前|2024年9月|令和6年9月|昔")
+# Words that ask about the old rules: superseded documents may then answer without being moved back.
+_ASKS_HISTORY = re.compile(r"旧|以前|前の制度|改正前|昔")
+_WESTERN_MONTH = re.compile(r"((?:19|20)\d{2})年(?:(\d{1,2})月)?")
 
 
 @dataclass
@@ -75,14 +72,16 @@ class Consultant:
     def __init__(
         self, retriever: Retriever, contacts: ContactBook, *, assessor: RiskAssessor,
         scope: ScopeReader | None = None, splitter: QuestionSplitter | None = None,
-        engine: AnswerEngine | None = None,
+        asked: AskedTypeReader | None = None, engine: AnswerEngine | None = None,
         municipality: str | None = "midori", k: int = 6, thresholds: Thresholds | None = None,
         today: dt.date | None = None,
     ) -> None:  # fmt: skip
         self.retriever = retriever
         self.contacts = contacts
         embed = retriever.kb.embedder.embed_batch
-        self.fallback = ExtractiveEngine(embed=lambda texts, kind: embed(texts, kind=kind))
+        self.fallback = ExtractiveEngine(
+            embed=lambda texts, kind: embed(texts, kind=kind), asked=asked.probabilities if asked else None
+        )
         self.engine = engine or self.fallback
         self.municipality = municipality
         self.municipality_name = municipality_name(municipality) if municipality else ""
@@ -102,12 +101,13 @@ class Consultant:
         assessor = open_risk_assessor(settings)
         scope = open_scope_reader(settings)
         splitter = load_splitter(settings.training_dir / "understand" / "compound.yaml")
+        asked = load_asked_reader(settings.training_dir / "understand" / "asked_type.yaml")
         contacts = load_contacts(settings.corpus_dir / "contacts" / "contacts.md")
         name = engine or settings.engine
         chosen = None if name == "extractive" else get_engine(name, settings)
         return cls(
             retriever, contacts, engine=chosen, municipality=settings.municipality, k=settings.top_k,
-            assessor=assessor, scope=scope, splitter=splitter,
+            assessor=assessor, scope=scope, splitter=splitter, asked=asked,
         )  # fmt: skip
 
     @property
@@ -211,19 +211,20 @@ class Consultant:
 
     @staticmethod
     def rewrite(question: str, history: list[dict[str, str]]) -> str:
-        """Make a follow-up standalone by prefixing the previous user question (deterministic, no LLM)."""
+        """Make a follow-up standalone by prefixing the previous question's topic (deterministic, no LLM)."""
         previous = [m["content"] for m in history if m.get("role") == "user" and m.get("content")]
         if not previous:
             return question
         if _FOLLOW_UP.match(question) or len(question) <= 15:
-            return f"{normalise_text(previous[-1])} {question}"
+            # Only the earlier topic (its nouns) carries over: the new question's own ask must decide the answer.
+            return f"{topic(normalise_text(previous[-1]))} {question}"
         return question
 
     def retrieve(self, query: str, audience: str) -> list[Hit]:
         """Hits for the question; superseded rules are moved behind current ones unless history is asked."""
         filters = Filters(audience=audience, municipality=self.municipality)
         hits = self.retriever.search(query, k=self.k, filters=filters)
-        if _ASKS_HISTORY.search(query):
+        if _ASKS_HISTORY.search(query) or self._asks_before(query, hits):
             return hits
         today = self.today.isoformat()
         current = [
@@ -231,24 +232,16 @@ class Consultant:
         ]
         return current + [h for h in hits if h not in current]
 
-    def local_specifics(self, query: str) -> list[str]:
-        """Other municipalities or named facilities whose own details the question asks for.
-
-        「横浜市の今月の振込日」 or 「さくら保育園の空き」 need that office's current information. The index holds
-        national rules and one municipality's manual; a place mentioned there as an example does not make its
-        local details known, so the right answer is the local window.
-        """
-        if not _LOCAL_DETAIL.search(query):
-            return []
-        known = self.retriever.words().bm25.postings
-        facilities = [m.group(0) for m in _FACILITY_NAME.finditer(query)]
-        places = [
-            w for w, kind in proper_nouns(query) if kind == "地名" and w.endswith(("市", "区", "町", "村"))
-        ]
-        return [
-            *(f for f in dict.fromkeys(facilities) if not set(index_terms(f)) <= known.keys()),
-            *(p for p in dict.fromkeys(places) if p != self.municipality_name),
-        ]
+    @staticmethod
+    def _asks_before(query: str, hits: list[Hit]) -> bool:
+        """The question names a month (西暦 or 和暦) before a retrieved rule was superseded: the old rule is asked."""
+        ends = [str(h.metadata["effective_to"]) for h in hits if h.metadata.get("effective_to")]
+        if not ends:
+            return False
+        named = [(int(y), int(m or 1)) for y, m in _WESTERN_MONTH.findall(query)]
+        if (wareki := parse_wareki(query)) is not None:
+            named.append((wareki[0], wareki[1] or 1))
+        return any(f"{y:04d}-{m:02d}-01" < max(ends) for y, m in named)
 
     def evidence_strength(self, query: str, hits: list[Hit]) -> tuple[float, float]:
         """(best dense similarity, share of query words found in the top hits)."""
@@ -266,16 +259,13 @@ class Consultant:
         asking = rule if rule is not None and rule.status == "needs_input" else None
         if asking is not None:
             rule = None  # answer the general rule from the documents, then ask for the missing input
-        unknown = self.local_specifics(p.standalone)
         hits = self.retrieve(p.standalone, audience)
         # Cards answer for the extractive engine; an LLM engine composes from the documents themselves.
-        if rule is None and asking is None and not unknown and self.engine is self.fallback:
+        if rule is None and asking is None and self.engine is self.fallback:
             carded = self._card_answer(p, audience=audience, plain=plain, language=language, hits=hits)
             if carded is not None:
                 return carded
         rule_hits = self._rule_hits(rule, hits)
-        if rule is None and unknown:
-            return self._abstain(p.question, hits, note=f"local specifics about {', '.join(unknown)}")
         best, overlap = self.evidence_strength(p.standalone, hits)
         if rule is None and (
             not hits or best < self.thresholds.min_dense or overlap < self.thresholds.min_overlap
@@ -378,7 +368,8 @@ class Consultant:
     ) -> Answer:
         rule = plan.rule or plan.asking
         escalation = None
-        if asks_for_decision(plan.prepared.question):
+        scope = plan.prepared.scope
+        if scope is not None and scope.label == "individual" and plan.rule is None:
             # Explain the rule, but the decision itself belongs to a person (デジタル庁 guidebook).
             text = f"{REFERRAL}\n{text}"
             notes = [*notes, "refer_to_person"]

@@ -13,6 +13,7 @@ import yaml
 from kodomo_ai.classify.risk import split_segments
 from kodomo_ai.index.lexical import content_terms
 from kodomo_ai.text.fold import normalise
+from kodomo_ai.text.sudachi import Sudachi
 
 # Line-initial list marks (・, -, ①, 1.) that people number their questions with.
 _BULLET = re.compile(r"^\s*(?:[・\-*●]|[①-⑨]|\(?\d{1,2}[.)）])\s*")
@@ -65,6 +66,16 @@ class QuestionSplitter:
             carried = sorted(topic - content_terms(part))
             out.append(Part(part, f"{part} {' '.join(carried)}".strip()))
         return out
+
+
+def topic(text: str) -> str:
+    """The nouns of a question in order (出生届はいつまでに出せばいいですか → 出生届): what a follow-up borrows."""
+    words: list[str] = []
+    for m in Sudachi.get().morphemes(normalise(text)):
+        pos = m.part_of_speech()
+        if pos[0] == "名詞" and pos[1] != "代名詞" and m.surface() not in words:
+            words.append(m.surface())
+    return " ".join(words)
 
 
 def _marked(sentence: str) -> str:

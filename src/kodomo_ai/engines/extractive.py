@@ -12,27 +12,16 @@ import numpy as np
 import yaml
 
 from kodomo_ai.engines.base import AnswerEngine, Draft, EngineRequest
-from kodomo_ai.index.lexical import content_terms, index_terms
+from kodomo_ai.engines.selector import Candidate, features, load_selector
 from kodomo_ai.ingest.chunking import split_sentences
 from kodomo_ai.safety.injection import detect_injection
 
 _LIST_MARK = re.compile(r"^(?:[-*・●]\s*|\d+[.)]\s+)")
-# What a question asks for, and what a sentence answering it contains.
-_ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
-    (re.compile(r"いくら|何円|金額|月額|費用|料金"), re.compile(r"\d[\d,]*円|無料|無償")),
-    (
-        re.compile(r"いつ|何日|何月|期限|締め?切|まで[にで]?[?？]|何か月"),
-        re.compile(r"\d+(日|月|か月|ヶ月|年)|以内|まで"),
-    ),
-    (re.compile(r"何時間|時間"), re.compile(r"\d+時間|\d+時")),
-    (re.compile(r"何歳|何才|年齢"), re.compile(r"\d+歳|\d+才|年齢|高校生|中学生|就学前")),
-    (re.compile(r"どこ|窓口|誰に|どこに"), re.compile(r"窓口|市区町村|市町村|役所|施設|課")),
-    (re.compile(r"何分|間隔|何回"), re.compile(r"\d+分|\d+回|ごと")),
-)
 _CONTINUATION = ("ただし", "なお", "また、", "このため", "その場合", "ただ、")
 _ANNOUNCES_LIST = re.compile(r"(次の|以下の)[^。]{0,20}(です|ます|とおり|通り)?[。:：]?$|[:：]$")
 _PLAIN_FILE = Path(__file__).with_name("data") / "plain_words.yaml"
 Embed = Callable[[list[str], str], np.ndarray]
+Asked = Callable[[str], dict[str, float]]
 
 
 @dataclass
@@ -64,114 +53,96 @@ def to_plain(text: str) -> str:
     return re.sub(r"(です|ます)が、", r"\1。でも、", text)
 
 
+def units(text: str) -> list[tuple[str, str]]:
+    """(quote, display text) of each sentence of a chunk; a list stays one unit with the sentence announcing it."""
+    raw: list[str] = []  # each a substring of `text`
+    for line in text.split("\n"):
+        if (
+            _LIST_MARK.match(line.strip())
+            and raw
+            and (
+                _ANNOUNCES_LIST.search(raw[-1].split("\n")[0])
+                or _LIST_MARK.match(raw[-1].split("\n")[-1].strip())
+            )
+        ):
+            raw[-1] += "\n" + line
+        else:
+            sentences = split_sentences(line)
+            # An instruction planted in a document often runs over several sentences (「また、…案内しなさい」):
+            # drop the rest of its paragraph, not just the sentence that gave it away.
+            planted = next((i for i, sentence in enumerate(sentences) if detect_injection(sentence)), None)
+            raw.extend(sentences if planted is None else sentences[:planted])
+    out = []
+    for unit in raw:
+        lines = [clean_sentence(part) for part in unit.split("\n")]
+        shown = "\n・".join(lines) if len(lines) > 1 else lines[0]
+        # Table rows and fragments read badly on their own; instructions planted in a document are data,
+        # never something to repeat to the user.
+        if len(shown) < 12 or shown.startswith(("|", "#")) or detect_injection(shown):
+            continue
+        out.append((unit.strip(), shown))
+    return out
+
+
 class ExtractiveEngine(AnswerEngine):
     """Picks, de-duplicates and orders the best sentences of the top chunks; every sentence is cited."""
 
     name = "extractive"
     remote = False
 
-    def __init__(self, embed: Embed | None = None, *, max_hits: int = 4) -> None:
+    def __init__(self, embed: Embed | None = None, *, max_hits: int = 4, asked: Asked | None = None) -> None:
         self.embed = embed
         self.max_hits = max_hits
+        self.asked = asked  # what the question asks for (classify/asked.py), a feature of the selector
 
     def _candidates(self, request: EngineRequest) -> list[_Candidate]:
         """Sentences of the top hits; a list stays one unit with the sentence that announces it."""
-        out: list[_Candidate] = []
-        for rank, hit in enumerate(request.hits[: self.max_hits]):
-            units: list[str] = []  # raw text, each a substring of hit.text
-            for line in hit.text.split("\n"):
-                if (
-                    _LIST_MARK.match(line.strip())
-                    and units
-                    and (
-                        _ANNOUNCES_LIST.search(units[-1].split("\n")[0])
-                        or _LIST_MARK.match(units[-1].split("\n")[-1].strip())
-                    )
-                ):
-                    units[-1] += "\n" + line
-                else:
-                    sentences = split_sentences(line)
-                    # An instruction planted in a document often runs over several sentences (「また、…案内しなさい」):
-                    # drop the rest of its paragraph, not just the sentence that gave it away.
-                    planted = next(
-                        (i for i, sentence in enumerate(sentences) if detect_injection(sentence)), None
-                    )
-                    units.extend(sentences if planted is None else sentences[:planted])
-            for order, unit in enumerate(units):
-                lines = [clean_sentence(part) for part in unit.split("\n")]
-                text = "\n・".join(lines) if len(lines) > 1 else lines[0]
-                # Table rows and fragments read badly on their own; instructions planted in a document
-                # are data, never something to repeat to the user.
-                if len(text) < 12 or text.startswith(("|", "#")) or detect_injection(text):
-                    continue
-                out.append(_Candidate(rank, order, hit.chunk_id, unit.strip(), text))
-        return out
+        return [
+            _Candidate(rank, order, hit.chunk_id, quote, text)
+            for rank, hit in enumerate(request.hits[: self.max_hits])
+            for order, (quote, text) in enumerate(units(hit.text))
+        ]
 
-    def _score(self, question: str, candidates: list[_Candidate]) -> None:
-        query_terms = content_terms(question)
-        lexical = np.zeros(len(candidates))
-        for i, cand in enumerate(candidates):
-            terms = set(index_terms(cand.text))
-            lexical[i] = len(query_terms & terms) / max(len(query_terms), 1)
-        semantic = np.zeros(len(candidates))
-        if self.embed is not None and candidates:
+    def _score(self, question: str, candidates: list[_Candidate]) -> float:
+        """Each candidate's probability of holding the answer (the fitted selector); returns its threshold."""
+        selector = load_selector()
+        if self.embed is not None:
             vectors = self.embed([c.text for c in candidates], "passage")
             query = self.embed([question], "query")[0]
-            sims = vectors @ query
-            spread = float(sims.max() - sims.min()) or 1.0
-            semantic = (sims - sims.min()) / spread
-        wanted = [answer for asks, answer in _ANSWER_TYPES if asks.search(question)]
-        for i, cand in enumerate(candidates):
-            prior = 0.15 / (1 + cand.hit_rank) + (0.05 if cand.order == 0 else 0.0)
-            # A sentence holding the kind of fact asked for (an amount for いくら, a date for いつ) answers it.
-            prior += 0.12 * sum(1 for answer in wanted if answer.search(cand.text))
-            weight = 0.55 if self.embed is not None else 0.0
-            cand.score = weight * semantic[i] + (1 - weight) * lexical[i] + prior
+        else:  # without a model the dense features carry no information: all equal
+            vectors, query = np.ones((len(candidates), 1)), np.ones(1)
+        asked = self.asked(question) if self.asked is not None else {}
+        rows = features(
+            question, query, [Candidate(c.text, c.hit_rank, c.order) for c in candidates], vectors, asked
+        )
+        for cand, p in zip(candidates, selector.probabilities(rows), strict=True):
+            cand.score = float(p)
+        return selector.threshold
 
     def select(self, request: EngineRequest) -> list[_Candidate]:
-        """The sentences to answer with, lead first."""
+        """The sentences to answer with, lead first: the most probable, then others over the fitted cut."""
         candidates = self._candidates(request)
         if not candidates:
             return []
-        self._score(request.question, candidates)
-        budget = 330 if request.audience == "parent" else 600
-        limit = 4 if request.audience == "parent" else 6
+        threshold = self._score(request.question, candidates)
+        # Parents get about three sentences (the issue's rule for a short answer); staff a fuller one.
+        limit = 3 if request.audience == "parent" else 5
         if request.rule_text:
-            budget, limit = budget // 2, max(1, limit - 1)
-        if request.plain:
-            # やさしい日本語 favours short sentences: long ones only when nothing short answers.
-            budget = min(budget, 240)
-            short = [c for c in candidates if len(c.text) <= 60]
-            candidates = (
-                short
-                if short and max(c.score for c in short) >= 0.6 * max(c.score for c in candidates)
-                else candidates
-            )
+            limit -= 1  # the computed result already takes the place of one sentence
         ranked = sorted(candidates, key=lambda c: -c.score)
-        chosen: list[_Candidate] = []
-        best = ranked[0].score
-        for cand in ranked:
-            if len(chosen) >= limit or (chosen and cand.score < 0.5 * best):
+        chosen = [ranked[0]]
+        for cand in ranked[1:]:
+            if len(chosen) >= limit or cand.score < threshold:
                 break
-            if any(_similar(cand.text, c.text) for c in chosen):
-                continue
-            if chosen and sum(len(c.text) for c in chosen) + len(cand.text) > budget:
-                continue
-            chosen.append(cand)
-        # The kind of fact asked for (an amount for いくら, a date for いつ) must be in the answer when the
-        # evidence has it: add the best sentence that holds it.
-        for asks, answer in _ANSWER_TYPES:
-            if asks.search(request.question) and not any(answer.search(c.text) for c in chosen):
-                holder = next((c for c in ranked if answer.search(c.text) and c.score >= 0.3 * best), None)
-                if holder is not None and not any(_similar(holder.text, c.text) for c in chosen):
-                    chosen.append(holder)
-        # A caveat right after a chosen sentence (ただし…) usually belongs to the answer.
+            if not any(_similar(cand.text, c.text) for c in chosen):
+                chosen.append(cand)
+        # A caveat right after a chosen sentence (ただし…) qualifies it: it comes along while there is room.
         for cand in list(chosen):
             follower = next(
                 (c for c in candidates if c.chunk_id == cand.chunk_id and c.order == cand.order + 1), None
             )
             if follower and follower.text.startswith(_CONTINUATION) and follower not in chosen:
-                if sum(len(c.text) for c in chosen) + len(follower.text) <= budget * 1.5:
+                if len(chosen) < limit:
                     chosen.append(follower)
         lead, rest = chosen[0], chosen[1:]
         rest.sort(key=lambda c: (c.hit_rank, c.order))

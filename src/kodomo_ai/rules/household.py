@@ -428,7 +428,7 @@ def _read_children(text: str, on: date) -> list[ChildReading]:
 
 _SEPARATOR = re.compile(r"[、,と・/や及&＆]|また|あと|それに")
 _MERGE_GAP = (
-    5  # 「20歳の大学生」「大学生の長女(20歳)」: two mentions this close without a separator are one child
+    5  # 「20歳の大学生」「大学生の娘(20歳)」: two mentions this close without a separator are one child
 )
 
 

@@ -283,7 +283,12 @@ def test_every_page_offline_in_a_real_browser(
         context = browser.new_context(viewport={"width": 1280, "height": 1400}, locale="ja-JP")
         context.route("**/*", only_loopback)
         page = context.new_page()
-        page.on("requestfailed", lambda r: failed.append(f"{r.url} {r.failure}"))
+        page.set_default_navigation_timeout(120000)  # a loaded 2-core machine serves the first page slowly
+        # ERR_ABORTED is a request our own navigation to the next page cut short, not one that failed to load.
+        page.on(
+            "requestfailed",
+            lambda r: None if "ERR_ABORTED" in str(r.failure) else failed.append(f"{r.url} {r.failure}"),
+        )
         page.on(
             "response",
             lambda r: failed.append(f"{r.url} {r.status}") if r.status >= 400 and not probe(r.url) else None,
@@ -297,8 +302,8 @@ def test_every_page_offline_in_a_real_browser(
         box.fill(QUESTION)
         box.press("Enter")
         page.get_by_text("出典", exact=True).wait_for(timeout=120000)
-        assert page.locator(".st-key-answers[aria-live=polite]").count() == 1
-        assert page.locator("a.kodomo-cite").count() >= 1
+        page.locator(".st-key-answers[aria-live=polite]").wait_for(timeout=30000)
+        page.locator("a.kodomo-cite").first.wait_for(timeout=30000)
         assert "14日" in page.inner_text(".st-key-answers")
         page.locator("a.kodomo-cite").first.click()  # opens its source entry below the answer
         page.locator("mark").first.wait_for(state="visible", timeout=30000)
@@ -328,7 +333,7 @@ def test_every_page_offline_in_a_real_browser(
                     "[data-testid='stMarkdownContainer'] svg, .mermaid svg, svg[id^='mermaid']"
                 ).first.wait_for(timeout=60000)
             if slug == "admin":
-                assert "20MB" in page.inner_text("body")
+                page.get_by_text("20MB per file", exact=False).first.wait_for(timeout=30000)  # the real limit
             if slug == "feedback":
                 page.get_by_text("窓口の場所も知りたい").first.wait_for(timeout=30000)
             page.wait_for_timeout(1500)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -12,6 +13,7 @@ from common import client, need_key, show_error
 
 KINDS = {"abstain": "回答できず", "low_confidence": "カードなしの回答", "thumbs_down": "よくなかった"}
 TRENDS = {"new": "新しい", "up": "増加", "down": "減少", "flat": "横ばい"}
+TOKYO = ZoneInfo("Asia/Tokyo")
 STATUS = {"draft": "下書き", "approved": "承認済み", "live": "公開中", "rejected": "却下"}
 
 
@@ -114,7 +116,7 @@ st.caption(
     "回答できなかった質問、カードなしで答えた質問、「よくなかった」と評価された回答の質問を、意味の近いものごとにまとめています（個人情報は伏せ字）。話題からカードを下書きし、別の職員の承認を経て公開すると、次の質問からすぐ使われます。"
 )
 if need_key():
-    today = dt.date.today()
+    today = dt.datetime.now(TOKYO).date()  # the report's days are the office's (Japan) days
     start, end = st.columns(2)
     since = start.date_input("開始日", today - dt.timedelta(days=6))
     until = end.date_input("終了日", today)

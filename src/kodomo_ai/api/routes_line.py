@@ -9,7 +9,7 @@ from fastapi import APIRouter, BackgroundTasks, Request
 
 from kodomo_ai.api.auth import Principal
 from kodomo_ai.api.deps import AppState, StateDep, client_address
-from kodomo_ai.api.errors import ApiError
+from kodomo_ai.api.errors import ApiError, ErrorBody
 from kodomo_ai.api.people import LineLink, after_answer, open_case, people, record_signal, shown_text
 from kodomo_ai.api.records import audit_entry, record_answer
 from kodomo_ai.errors import KodomoError
@@ -27,7 +27,10 @@ WELCOME = (
 FAILED = "ごめんなさい、いまお答えできませんでした。少し時間をおいて、もう一度送ってください。"
 
 
-@router.post("/v1/line/webhook", include_in_schema=True)
+@router.post(
+    "/v1/line/webhook",
+    responses={503: {"model": ErrorBody, "description": "LINE チャネルが設定されていません"}},
+)
 async def webhook(request: Request, state: StateDep, background: BackgroundTasks) -> dict[str, Any]:
     """Verify X-Line-Signature with the channel secret (401 and nothing processed when it fails), then answer."""
     link = people(state).line

@@ -125,6 +125,11 @@ class ExtractiveEngine(AnswerEngine):
         if not candidates:
             return []
         threshold = self._score(request.question, candidates)
+        if request.plain:
+            # やさしい日本語 favours short sentences: long ones only when nothing short answers nearly as well.
+            short = [c for c in candidates if len(c.text) <= 60]
+            if short and max(c.score for c in short) >= 0.6 * max(c.score for c in candidates):
+                candidates = short
         # Parents get about three sentences (the rule for a short answer); staff a fuller one.
         limit = 3 if request.audience == "parent" else 5
         if request.rule_text:

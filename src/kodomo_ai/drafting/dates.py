@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 from kodomo_ai.errors import InputError
+from kodomo_ai.text.eras import western_year
 
 WEEKDAYS = "月火水木金土日"
 _ERAS = (
@@ -57,6 +58,28 @@ def to_wareki_text(text: str) -> str:
         return f"{era}{month}月{day}"
 
     return _SEIREKI.sub(repl, text)
+
+
+_FULL_WAREKI = re.compile(
+    r"(?P<era>令和|平成|昭和)(?P<y>元|\d{1,2})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日(?![（(][月火水木金土日])"
+)
+
+
+def with_weekdays(text: str) -> str:
+    """Add the weekday to full 和暦 dates that lack one (公用文: 令和10年3月31日 → 令和10年3月31日（金）)."""
+
+    def repl(match: re.Match[str]) -> str:
+        try:
+            day = date(
+                western_year(match.group("era"), match.group("y")),
+                int(match.group("m")),
+                int(match.group("d")),
+            )
+        except ValueError:  # not a real date: leave it as written
+            return match.group(0)
+        return f"{match.group(0)}（{WEEKDAYS[day.weekday()]}）"
+
+    return _FULL_WAREKI.sub(repl, text)
 
 
 def era_facts(text: str) -> str:

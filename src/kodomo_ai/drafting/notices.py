@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kodomo_ai.drafting.dates import era_facts, parse_date, to_wareki_text, wareki_date
+from kodomo_ai.drafting.dates import era_facts, parse_date, to_wareki_text, wareki_date, with_weekdays
 from kodomo_ai.drafting.kyouji import KYOUJI_SOURCES, kyouji_text
 from kodomo_ai.drafting.layout import NoticeLayout
 from kodomo_ai.drafting.llm import cited_numbers, complete, is_llm, renumber
@@ -90,8 +90,8 @@ def _retrieve(retriever: Retriever, queries: list[str], filters: Filters, k: int
 
 
 def _clean(text: str) -> str:
-    """A corpus sentence as notice text: 和暦 dates, no sample markers."""
-    return to_wareki_text(_SAMPLE.sub("", text)).strip()
+    """A corpus sentence as notice text: 和暦 dates with their weekdays, no sample markers."""
+    return with_weekdays(to_wareki_text(_SAMPLE.sub("", text))).strip()
 
 
 def _extract(query: str, hits: list[Hit], limit: int) -> list[Sentence]:

@@ -22,6 +22,7 @@ from kodomo_ai.handoff.hours import TOKYO
 
 router = APIRouter(tags=["gaps"])
 DEFAULT_DAYS = 7
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
 
 class DraftRequest(BaseModel):
@@ -101,6 +102,10 @@ def thumbs_down(
 
 def _period(since: dt.date | None, until: dt.date | None) -> tuple[dt.datetime, dt.datetime]:
     """Local days [since, until] as UTC times; the last 7 days by default."""
+    for name, day in (("since", since), ("until", until)):
+        # Records exist only in this service's lifetime; far dates would also overflow the day arithmetic.
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise ApiError(422, "invalid_input", f"{name} は {EARLIEST}〜{LATEST} の日付にしてください", name)
     end = (until or dt.datetime.now(TOKYO).date()) + dt.timedelta(days=1)
     start = since or end - dt.timedelta(days=DEFAULT_DAYS)
     if start >= end:

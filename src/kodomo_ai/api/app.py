@@ -67,7 +67,8 @@ def create_app(settings: Settings, *, knowledge_base: KnowledgeBase | None = Non
 
 # Parents call these without a key: the schema says so with an empty security requirement.
 PUBLIC_OPERATIONS = {("post", "/v1/consult"), ("post", "/v1/search"), ("post", "/v1/feedback"),
-                     ("post", "/v1/chat/completions"), ("get", "/v1/whoami")}  # fmt: skip
+                     ("post", "/v1/chat/completions"), ("get", "/v1/whoami"), ("post", "/v1/handoff"),
+                     ("get", "/v1/handoff/mine/{number}")}  # fmt: skip
 
 
 def _mark_optional_auth(app: FastAPI) -> None:

@@ -1,18 +1,22 @@
 """Household reader: the children and parents of a family as people describe them, for the rules.
 
-Children come as ages (5歳, 2歳半, 1歳3か月, 生後8か月), school years and classes (小1〜高3, 中学2年生,
+Children come as ages (5歳, 2歳半, 1歳3か月, 生後8か月, 5つ), school years and classes (小1〜高3, 中学2年生,
 年少・年中・年長, 0〜5歳児クラス, 大学2年, 大学生, 専門学校生), birth dates in 西暦 or 和暦 (令和6年4月1日生まれ,
-2020年生まれ) or a coming step (来年小学校). Each becomes a window of possible birth dates and so an age
-range in full years on the reference date (満年齢: an age is reached on the day before the birthday).
+R3.5.10生まれ, 2020年生まれ) or a coming step (来年小学校). Each becomes a window of possible birth dates and so
+an age range in full years on the reference date (満年齢: an age is reached on the day before the birthday).
+Hiragana spellings (よんさい, しょうがく1ねんせい) are read as written first (text/kana.py).
+
+Mentions: the words about one child (「大学4年（22歳）の長男」, 「平成23年生まれで、いま高校1年」) are read as
+one child: two readings join when their birth windows overlap, they are of different kinds (an age and a
+school year, a class named twice) and nothing between them starts another child (と・や, a new sentence, a
+word naming another child such as 下の子). A count (小学生が2人, 双子) multiplies a mention; when the text
+states how many children there are, it decides whether 「大学4年生、22歳」 is one child or two.
 
 School years: the school year runs from 1 April to 31 March and a child starts 小学校 on the first 1 April
 after reaching 6, so the children in 小1 during the school year that starts in April Y were born between
 2 April Y-7 and 1 April Y-6. A cohort is named by its クラス年齢 N (the age reached by 1 April of the year):
 N歳児クラス = N, 年少 3, 年中 4, 年長 5, 小g = 5+g, 中g = 11+g, 高g = 14+g, 大学g年 = 17+g, assuming no year
-was repeated or skipped; the reader says so whenever it used a school year.
-
-Work: 週d日・1日h時間 is d×h hours a week; a month is weekly hours × 52 / 12, rounded half up to whole
-hours (週3日×1日5時間 = 15 × 52 / 12 = 65). Per-month figures (月80時間, 月20日×1日6時間) are taken as they are.
+was repeated or skipped; the reader says so whenever it used a school year. Work: household_parents.py.
 """
 
 from __future__ import annotations
@@ -21,35 +25,77 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from kodomo_ai.rules import ages
+from kodomo_ai.rules.household_parents import (
+    MONTHS_PER_YEAR,
+    WEEKS_PER_YEAR,
+    ParentsReading,
+    WorkReading,
+    monthly_hours_from_week,
+    read_parents,
+)
 from kodomo_ai.text.eras import ERA_LETTERS, ERA_NAMES, western_year
+from kodomo_ai.text.kana import spell_numbers, spell_words
 from kodomo_ai.text.numbers import counted_numerals, kanji_to_int, replace_numerals
 
-WEEKS_PER_YEAR = 52
-MONTHS_PER_YEAR = 12
-OLDEST_CHILD_AGE = 25  # beyond this an age in the text is taken to be an adult's, not a child's
+__all__ = [
+    "MONTHS_PER_YEAR",
+    "WEEKS_PER_YEAR",
+    "ChildReading",
+    "HouseholdReading",
+    "ParentsReading",
+    "WorkReading",
+    "age_range",
+    "monthly_hours_from_week",
+    "read_child",
+    "read_household",
+    "window_for_age",
+    "window_for_cohort",
+]
 
-_NUMERAL = counted_numerals(r"人|歳|才|時間|時|日|か月|ヶ月|カ月|ケ月|箇月|年|週|回|児|子|つ子")
+# Without a word naming a child in the same clause, an older age in the text is taken to be an adult's.
+OLDEST_CHILD_AGE = 25
+
+# Hiragana spellings of school, class and family words (domain vocabulary), read as they are usually written.
+_KANA_WORDS = {
+    "しょうがっこう": "小学校", "ちゅうがっこう": "中学校", "しょうがくせい": "小学生", "ちゅうがくせい": "中学生",
+    "こうこうせい": "高校生", "だいがくせい": "大学生", "だいがくいん": "大学院", "しょうがく": "小学",
+    "ちゅうがく": "中学", "こうこう": "高校", "だいがく": "大学", "せんもんがっこう": "専門学校", "たんだい": "短大",
+    "こうせん": "高専", "ねんしょう": "年少", "ねんちゅう": "年中", "ねんちょう": "年長", "ほいくえん": "保育園",
+    "ようちえん": "幼稚園", "あかちゃん": "赤ちゃん", "ふたご": "双子", "みつご": "三つ子", "ちょうなん": "長男",
+    "ちょうじょ": "長女", "じなん": "次男", "じじょ": "次女", "さんなん": "三男", "さんじょ": "三女",
+    "むすこ": "息子", "むすめ": "娘", "こども": "子ども", "すえっこ": "末っ子", "せいご": "生後", "うまれ": "生まれ",
+    "らいねん": "来年", "ことし": "今年", "らいげつ": "来月", "しゃかいじん": "社会人", "わたくし": "私",
+    "わたし": "私", "だんな": "旦那", "ひとりおや": "ひとり親", "ぼしかてい": "母子家庭", "ふしかてい": "父子家庭",
+    "ひかぜい": "非課税", "いくきゅう": "育休", "にゅうがく": "入学",
+}  # fmt: skip
+_NUMERAL = counted_numerals(r"人|歳|才|時間|時|日|か月|ヶ月|カ月|ケ月|箇月|年|週|回|児|子|つ子|つ")
 _SCHOOL_NUMERAL = re.compile(r"(?<=[小中高])([一二三四五六])(?![一-龥])")
+_LEVEL_KANA = re.compile(r"(しょう|ちゅう|こう)(?=\d)")
 _MONTHS = r"(?:か月|ヶ月|カ月|ケ月|箇月|ヵ月)"
+_CHILD_NAMES = r"長男|長女|次男|次女|三男|三女|四男|四女|末っ子|息子|娘"
+# 長男（12）: a bare number in brackets after a child is its age; 5つ: the native count of a small child's age;
+# 15、13、3歳: one counter after a list of numbers counts them all.
+_AGE_IN_BRACKETS = re.compile(rf"({_CHILD_NAMES}|子|ちゃん|くん)\((\d{{1,2}})\)")
+_NATIVE_AGE = re.compile(r"(?<!\d)(\d{1,2})つ(?=[とで、。,)]|です|の(?:子|娘|息子|男の子|女の子)|$)")
+_SHARED_COUNTER = re.compile(
+    r"(?<![\d.一-龥A-Za-z])(\d{1,2})(?=(?:[、,・と]\d{1,2})*[、,・と]\d{1,2}(?:歳|才))"
+)
 
 
 def normalise_description(text: str) -> str:
-    """NFKC, kanji numerals before counters (and after 小/中/高) as digits, no spaces."""
-    text = unicodedata.normalize("NFKC", text)
+    """NFKC; hiragana school words and counted numbers as written; kanji numerals as digits; no spaces."""
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    text = spell_numbers(spell_words(text, _KANA_WORDS))
     text = replace_numerals(text, _NUMERAL)
     text = _SCHOOL_NUMERAL.sub(lambda m: str(kanji_to_int(m.group(1))), text)
-    text = text.replace("〜", "~").replace("ヵ月", "か月")
-    return re.sub(r"\s+", "", text)
-
-
-def monthly_hours_from_week(hours_per_week: float) -> int:
-    """Return hours a month for hours a week: × 52 / 12, rounded half up (the reader's stated rule)."""
-    value = Decimal(str(hours_per_week)) * WEEKS_PER_YEAR / MONTHS_PER_YEAR
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    text = _LEVEL_KANA.sub(lambda m: {"しょう": "小", "ちゅう": "中", "こう": "高"}[m.group(1)], text)
+    text = text.replace("〜", "~").replace("ヵ月", "か月").replace("歳じ", "歳児").replace("歳はん", "歳半")
+    text = _AGE_IN_BRACKETS.sub(r"\1(\2歳)", text)
+    text = _NATIVE_AGE.sub(r"\1歳", text)
+    return _SHARED_COUNTER.sub(r"\1歳", text)
 
 
 @dataclass(frozen=True)
@@ -68,37 +114,6 @@ class ChildReading:
     def as_dict(self) -> dict[str, Any]:
         """Return the benchmark form {age_min, age_max, basis}."""
         return {"age_min": self.age_min, "age_max": self.age_max, "basis": self.basis}
-
-
-@dataclass
-class WorkReading:
-    """One parent's working time as stated, and as hours a month."""
-
-    hours_per_month: int
-    basis: str
-    days_per_week: float | None = None
-    hours_per_day: float | None = None
-
-
-@dataclass
-class ParentsReading:
-    """What the text says about the parents (None: not stated)."""
-
-    work: list[WorkReading] = field(default_factory=list)
-    tax_exempt: bool | None = None
-    single_parent: bool | None = None
-    on_leave: bool | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return only the stated keys: hours_per_month, tax_exempt, single_parent, on_leave."""
-        out: dict[str, Any] = {}
-        if self.work:
-            out["hours_per_month"] = [w.hours_per_month for w in self.work]
-        for key in ("tax_exempt", "single_parent", "on_leave"):
-            value = getattr(self, key)
-            if value is not None:
-                out[key] = value
-        return out
 
 
 @dataclass
@@ -175,38 +190,39 @@ def cohort_label(class_age: int) -> str:
     return f"大学{class_age - 17}年生"
 
 
-# --- children ------------------------------------------------------------------------------------
+# --- children: readings -----------------------------------------------------------------------------
 
 _BIRTH_SUFFIX = r"(?:生まれ|生|産まれ|に生まれ|に産まれ|誕生|出生)"
-_ADULT_BEFORE = re.compile(
-    r"(?:私|わたし|僕|自分|夫|妻|主人|旦那|パパ|ママ|父|母|祖父|祖母|おじいちゃん|おばあちゃん|義父|義母|本人|親)"
-    r"(?:は|が|も|の年齢は|\()?$"
-)
+_ENTERED = r"(?:上がった|あがった|入った|入学した|入りました|上がりました|入学しました|進学した|進学しました)"
 _CHILD_PATTERN = re.compile(
     "|".join(
         [
             rf"(?P<wy>(?:19|20)\d{{2}})(?:年|[/.-])(?:(?P<wm>\d{{1,2}})(?:月|[/.-])(?:(?P<wd>\d{{1,2}})日?)?)?{_BIRTH_SUFFIX}",
-            rf"(?P<era>{ERA_NAMES}|[{ERA_LETTERS}])(?P<ey>元|\d{{1,2}})(?:年|[/.])(?:(?P<em>\d{{1,2}})(?:月|[/.])(?:(?P<ed>\d{{1,2}})日?)?)?{_BIRTH_SUFFIX}",
+            rf"(?P<era>{ERA_NAMES}|[{ERA_LETTERS}])(?P<ey>元|\d{{1,2}})(?:年|[/.])(?:(?P<em>\d{{1,2}})(?:月|[/.])?(?:(?P<ed>\d{{1,2}})日?)?)?{_BIRTH_SUFFIX}",
+            rf"(?P<entered>(?:今年|この春|今春|今年度)?(?:の(?:春|4月))?(?:に|から)?(?P<elevel>小学校|小学|中学校|中学|高校|大学)(?:に|へ)?{_ENTERED})",
             r"(?P<nextschool>(?:来年度|来年|再来年度|再来年|来春|この春|今年の春|今年|春|4月)(?:から|に|の春から)?(?:は)?(?:小学校|小学生|1年生|ピカピカの1年生))",
             r"(?P<nextlevel>(?:来年度|来年|来春|春|4月)(?:から|に)?(?:は)?(?P<level>中学|高校|大学)(?:生|校)?)",
-            r"(?P<turn_when>来月|再来月|来週|もうすぐ|近々|今月|今年度|今年|もう少しで|じきに)?(?P<turn>\d{1,2})(?:歳|才)(?:に|を)?(?:なる|迎える)(?!ばかり|た)",
-            rf"生後(?P<pm>\d{{1,2}}){_MONTHS}|(?P<bm>\d{{1,2}}){_MONTHS}(?=の|と|、|,|です|で|が|\)|双子|児|半)",
+            r"(?P<nextk>(?:来年度|来年|再来年度|来春|春|4月)(?:から|に)?(?:は)?(?P<kl>年少|年中|年長)(?:さん)?(?:に|へ)?(?:なる|上がる|進級))",
+            r"(?P<turn_when>来月|再来月|来週|もうすぐ|近々|今月|今年度(?:中に|中|内に|で)?|今年|もう少しで|じきに)?(?P<turn>\d{1,2})(?:歳|才)(?:に|を)?(?:なる|迎える|なります)(?!ばかり|た)",
+            rf"生後(?P<pm>\d{{1,2}}){_MONTHS}|生まれて(?P<sm>\d{{1,2}}){_MONTHS}|(?P<bm>\d{{1,2}}){_MONTHS}(?=の|と|、|,|です|で|が|\)|双子|児|半)",
             rf"(?P<ay>\d{{1,2}})(?:歳|才)(?P<half>半)?(?:(?P<am>\d{{1,2}}){_MONTHS})?(?P<classword>児クラス|クラス|児(?!童))?"
             r"(?!まで|以上|未満|以下|から|到達|の年度|年度|になった後|に達|の誕生日|を過ぎ|を超え|差)",
-            r"(?P<uni>大学院|大学|短大|短期大学|専門学校|専門)(?P<uy>\d)年(?:生)?",
+            r"(?P<uni>大学院|大学|短大|短期大学|専門学校|専門|高専)(?P<uy>\d)年(?:生)?",
             r"(?P<univ>大学院生|大学生|短大生|専門学校生|専門学生|専門学校に通|浪人生|浪人中)",
             r"(?P<school>小学校|小学|中学校|中学|高校|高等学校)(?P<sy>\d)年(?:生)?",
             r"(?P<sshort>[小中高])(?P<sn>\d)(?!時間|日|回|か月|人|歳|才|年|万|千|週)",
             r"(?P<stage>小学生|中学生|高校生|小学校に通|中学校に通|高校に通|幼稚園児|保育園児|未就学児)",
             r"(?P<kclass>年少々|年少|年中|年長)(?:さん|組|クラス|児)?",
-            r"(?P<baby>新生児|赤ちゃん|赤ん坊|乳児|0歳児)",
+            r"(?P<baby>新生児|赤ちゃん|赤ん坊|乳児|0歳児|生まれたばかり|産まれたばかり)",
             r"(?P<adult>社会人|就職して(?:独立|自立)|独立して|働いて(?:いる|る)(?:長|次)?(?:男|女))",
-            r"(?<![小中高大])(?P<gy>\d)年生",
+            # A school year without its level (1年生, 小学校4年と2年) takes the level named before it.
+            r"(?<![小中高大\d年/.RHS])(?<!令和|平成|昭和)(?P<gy>\d)年(?P<gysei>生)?(?!度|目|前|後|間|半|以|ほど|くらい|ぶり|月|\d)",
         ]
     )
 )
-_MULTIPLE_AFTER = re.compile(r"^(?:が|は|も)?(\d)人")
-_TWINS = re.compile(r"双子|ふたご|三つ子|3つ子")
+_LEVEL_BEFORE = re.compile(
+    r"小学校|小学|中学校|中学|高等学校|高校|大学院|大学|短大|専門学校|専門|高専|[小中高](?=\d)"
+)
 _STAGE_COHORTS = {
     "小学生": (6, 11, "小学生"),
     "小学校に通": (6, 11, "小学生"),
@@ -226,7 +242,15 @@ _STAGE_COHORTS = {
     "浪人生": (18, 19, "浪人生"),
     "浪人中": (18, 19, "浪人生"),
 }
-_UNIVERSITY_START = {"大学院": 21, "大学": 17, "短大": 17, "短期大学": 17, "専門学校": 17, "専門": 17}
+_UNIVERSITY_START = {
+    "大学院": 21,
+    "大学": 17,
+    "短大": 17,
+    "短期大学": 17,
+    "専門学校": 17,
+    "専門": 17,
+    "高専": 14,
+}
 _SCHOOL_START = {
     "小学校": 5,
     "小学": 5,
@@ -238,15 +262,20 @@ _SCHOOL_START = {
     "高等学校": 14,
     "高": 14,
 }
-_SCHOOL_MAX_GRADE = {5: 6, 11: 3, 14: 3}
-_LEVEL_FIRST_COHORT = {"中学": 12, "高校": 15, "大学": 18}
-
-
-@dataclass
-class _Found:
-    start: int
-    end: int
-    child: ChildReading
+# The last grade of each level (大学 up to 6 for medicine; other levels without an entry have 3).
+_MAX_GRADE = {
+    "小学校": 6,
+    "小学": 6,
+    "小": 6,
+    "大学": 6,
+    "大学院": 5,
+    "高専": 5,
+    "専門学校": 4,
+    "専門": 4,
+    "短大": 3,
+}
+_LEVEL_FIRST_COHORT = {"小学": 6, "中学": 12, "高校": 15, "大学": 18}
+_KINDERGARTEN_CLASSES = {"年少々": 2, "年少": 3, "年中": 4, "年長": 5}
 
 
 def _cohort_child(first: int, last: int, on: date, basis: str, label: str) -> ChildReading:
@@ -304,175 +333,276 @@ def _entry_cohort(word: str, on: date, target_first_cohort: int) -> int:
     return target_first_cohort - (entry_year - year)
 
 
-def _read_match(m: re.Match[str], text: str, on: date) -> ChildReading | None:
+def _level_before(text: str, position: int) -> str | None:
+    """Return the school level named last before `position` in its sentence (小学, 中学, 高校 …)."""
+    sentence_start = max(text.rfind(ch, 0, position) for ch in "。!?\n") + 1
+    levels = list(_LEVEL_BEFORE.finditer(text, sentence_start, position))
+    return levels[-1].group(0) if levels else None
+
+
+def _read_match(m: re.Match[str], text: str, on: date) -> tuple[ChildReading, str] | None:
+    """Read one match as a child and its kind: age, date, baby, cohort, stage or status."""
     basis = m.group(0)
-    if m.group("wy"):
-        window = _date_window(
-            int(m.group("wy")),
-            int(m.group("wm")) if m.group("wm") else None,
-            int(m.group("wd")) if m.group("wd") else None,
-        )
-        return _window_child(*window, on, basis) if window else None
-    if m.group("era"):
-        year = western_year(m.group("era"), m.group("ey"))
-        window = _date_window(
-            year, int(m.group("em")) if m.group("em") else None, int(m.group("ed")) if m.group("ed") else None
-        )
-        return _window_child(*window, on, basis) if window else None
-    if m.group("nextschool"):
-        cohort = _entry_cohort(m.group("nextschool"), on, 6)
+    if m.group("wy") or m.group("era"):
+        year = int(m.group("wy")) if m.group("wy") else western_year(m.group("era"), m.group("ey"))
+        month, day = (m.group("wm"), m.group("wd")) if m.group("wy") else (m.group("em"), m.group("ed"))
+        window = _date_window(year, int(month) if month else None, int(day) if day else None)
+        child = _window_child(*window, on, basis) if window else None
+        return (child, "date") if child else None
+    if m.group("entered"):
+        elevel = m.group("elevel")[:2]
+        cohort = _LEVEL_FIRST_COHORT[elevel]
+        return _cohort_child(cohort, cohort, on, basis, cohort_label(cohort)), "cohort"
+    if m.group("nextschool") or m.group("nextlevel") or m.group("nextk"):
+        word = m.group("nextschool") or m.group("nextlevel") or m.group("nextk")
+        if m.group("nextk"):
+            first = _KINDERGARTEN_CLASSES[m.group("kl")]
+        else:
+            first = _LEVEL_FIRST_COHORT[m.group("level")] if m.group("nextlevel") else 6
+        cohort = _entry_cohort(word, on, first)
         if cohort < 0:
             return None
-        return _cohort_child(cohort, cohort, on, basis, f"「{basis}」は今年度の{cohort_label(cohort)}")
-    if m.group("nextlevel"):
-        cohort = _entry_cohort(m.group("nextlevel"), on, _LEVEL_FIRST_COHORT[m.group("level")])
-        return _cohort_child(cohort, cohort, on, basis, f"「{basis}」は今年度の{cohort_label(cohort)}")
+        return _cohort_child(
+            cohort, cohort, on, basis, f"「{basis}」は今年度の{cohort_label(cohort)}"
+        ), "cohort"
     if m.group("turn"):
-        age = int(m.group("turn"))
-        when = m.group("turn_when") or ""
-        if when in ("来月", "再来月", "来週", "もうすぐ", "近々", "もう少しで", "じきに"):
-            return _age_child(max(age - 1, 0), on, basis)
-        if when == "今年度":
-            return _cohort_child(
-                age - 1, age - 1, on, basis, f"今年度{age}歳になる子（{cohort_label(age - 1)}）"
-            )
-        young = _age_child(max(age - 1, 0), on, basis)
-        return ChildReading(
-            young.age_min, age, basis, window_for_age(age, on)[0], young.born_to,
-            f"{basis}子は、誕生日の前後で{max(age - 1, 0)}歳か{age}歳として計算しました。",
-        )  # fmt: skip
-    if m.group("pm") or m.group("bm"):
-        months = int(m.group("pm") or m.group("bm"))
-        return _age_child(months // 12, on, basis)
+        return _turning(m, on, basis)
+    if m.group("pm") or m.group("bm") or m.group("sm"):
+        months = int(m.group("pm") or m.group("bm") or m.group("sm"))
+        return _age_child(months // 12, on, basis), "age"
     if m.group("ay"):
         age = int(m.group("ay"))
         if m.group("classword"):
-            if age > 5:
-                return None
-            return _cohort_child(age, age, on, basis, f"{age}歳児クラス")
-        before = text[max(0, m.start() - 8) : m.start()]
-        if age > OLDEST_CHILD_AGE or _ADULT_BEFORE.search(before):
-            return None
-        return _age_child(age, on, basis)
+            return (_cohort_child(age, age, on, basis, f"{age}歳児クラス"), "cohort") if age <= 5 else None
+        return _age_child(age, on, basis), "age"
     if m.group("uni"):
-        start = _UNIVERSITY_START[m.group("uni")]
-        cohort = start + int(m.group("uy"))
-        label = {
-            "大学院": "大学院",
-            "短大": "短大",
-            "短期大学": "短大",
-            "専門学校": "専門学校",
-            "専門": "専門学校",
-        }.get(m.group("uni"), "大学")
-        return _cohort_child(cohort, cohort, on, basis, f"{label}{m.group('uy')}年生")
-    if m.group("univ"):
-        first, last, label = _STAGE_COHORTS[m.group("univ")]
-        child = _cohort_child(first, last, on, basis, label)
-        return child
+        return _school_child(m.group("uni"), int(m.group("uy")), on, basis)
+    if m.group("univ") or m.group("stage"):
+        first, last, label = _STAGE_COHORTS[m.group("univ") or m.group("stage")]
+        return _cohort_child(first, last, on, basis, label), "stage"
     if m.group("school") or m.group("sshort"):
-        start = _SCHOOL_START[m.group("school") or m.group("sshort")]
-        grade = int(m.group("sy") or m.group("sn"))
-        if not 1 <= grade <= _SCHOOL_MAX_GRADE[start]:
-            return None
-        return _cohort_child(start + grade, start + grade, on, basis, cohort_label(start + grade))
-    if m.group("stage"):
-        first, last, label = _STAGE_COHORTS[m.group("stage")]
-        return _cohort_child(first, last, on, basis, label)
+        return _school_child(
+            m.group("school") or m.group("sshort"), int(m.group("sy") or m.group("sn")), on, basis
+        )
     if m.group("kclass"):
-        cohort = {"年少々": 2, "年少": 3, "年中": 4, "年長": 5}[m.group("kclass")]
-        return _cohort_child(cohort, cohort, on, basis, f"{m.group('kclass')}の{cohort}歳児クラス")
+        cohort = _KINDERGARTEN_CLASSES[m.group("kclass")]
+        return _cohort_child(cohort, cohort, on, basis, f"{m.group('kclass')}の{cohort}歳児クラス"), "cohort"
     if m.group("baby"):
-        return _age_child(0, on, basis)
+        return _age_child(0, on, basis), "baby"
     if m.group("adult"):
         born_from, born_to = window_for_cohort(29, on)[0], window_for_cohort(18, on)[1]
         low, high = age_range(born_from, born_to, on)
         return ChildReading(
             low, high, basis, born_from, born_to,
             f"{basis}の子は、親が生活費を負担していないものとして児童手当では数えませんでした。", supported=False,
-        )  # fmt: skip
+        ), "status"  # fmt: skip
     if m.group("gy"):
-        grade = int(m.group("gy"))
-        if not 1 <= grade <= 6:
-            return None
-        label = cohort_label(5 + grade)
-        return _cohort_child(5 + grade, 5 + grade, on, basis, f"{label}（小学生として）")
+        level = _level_before(text, m.start())
+        if level is None and not m.group("gysei"):
+            return None  # 「2年」 alone is a duration unless a school level was named before it
+        return _school_child(level or "小学", int(m.group("gy")), on, basis)
     return None
 
 
-def _read_children(text: str, on: date) -> list[ChildReading]:
-    found: list[_Found] = []
+def _school_child(level: str, grade: int, on: date, basis: str) -> tuple[ChildReading, str] | None:
+    start = _SCHOOL_START.get(level, _UNIVERSITY_START.get(level))
+    if start is None or not 1 <= grade <= _MAX_GRADE.get(level, 3):
+        return None
+    name = {"短期大学": "短大", "専門": "専門学校"}.get(level, level)
+    label = cohort_label(start + grade) if level in _SCHOOL_START else f"{name}{grade}年生"
+    return _cohort_child(start + grade, start + grade, on, basis, label), "cohort"
+
+
+def _turning(m: re.Match[str], on: date, basis: str) -> tuple[ChildReading, str]:
+    age = int(m.group("turn"))
+    when = m.group("turn_when") or ""
+    if when in ("来月", "再来月", "来週", "もうすぐ", "近々", "もう少しで", "じきに"):
+        return _age_child(max(age - 1, 0), on, basis), "age"
+    if when.startswith("今年度"):
+        label = f"今年度{age}歳になる子（{cohort_label(age - 1)}）"
+        return _cohort_child(age - 1, age - 1, on, basis, label), "cohort"
+    young = _age_child(max(age - 1, 0), on, basis)
+    return ChildReading(
+        young.age_min, age, basis, window_for_age(age, on)[0], young.born_to,
+        f"{basis}子は、誕生日の前後で{max(age - 1, 0)}歳か{age}歳として計算しました。",
+    ), "age"  # fmt: skip
+
+
+# --- children: mentions -----------------------------------------------------------------------------
+
+# Words that name one particular child; after a clause break they start another child (下の子, 次女 …).
+_CHILD_HEAD = re.compile(
+    rf"{_CHILD_NAMES}|上の子|下の子|真ん中|一番上|いちばん上|一番下|いちばん下|その下|末の子|上が|上は|下が|下は|次が|次は"
+    r"|子ども|子供|男の子|女の子|お兄ちゃん|お姉ちゃん|兄|姉|弟|妹"
+)
+_CHILD_WORD = re.compile(rf"{_CHILD_HEAD.pattern}|子")
+_PARENT_WORD = re.compile(
+    r"私|僕|自分|夫|妻|主人|旦那|パパ|ママ|父親|母親|父|母|祖父|祖母|おじいちゃん|おばあちゃん|義父|義母|本人"
+)
+_PARENT_AFTER = re.compile(r"^\)?の?(?:母|父|ママ|パパ|私|夫|妻)(?!子)")
+_EXPECTING = re.compile(r"妊娠|おなか|お腹|出産予定|予定日|生まれる|産まれる|生まれてくる")
+_SENTENCE_END = re.compile(r"[。!?\n]")
+_CONJUNCTION = re.compile(r"と|や|・|/|&|及び|および|それと|それに|あと|また")
+_CLAUSE_BREAK = re.compile(r"[、,。!?\n・/]|と|や")
+# 小学生が2人, 5歳の子が2人, 高校生2人: a count right after a mention (not 2人目, 2人暮らし, 1人ずつ).
+_MULTIPLE_AFTER = re.compile(
+    r"^\)?(?:の?(?:子ども|子供|子|男の子|女の子|息子|娘|男児|女児))?(?:たち)?(?:が|は|も)?(\d)人(?!目|暮|家族|で暮|世帯|ずつ)"
+)
+_MULTIPLE_AROUND = re.compile(r"(\d)人\($")  # 子ども2人(小学生)
+_TWINS = re.compile(r"双子|三つ子|3つ子")
+
+
+@dataclass
+class _Mention:
+    """One child as the text mentions it, possibly more than once (大学4年(22歳)); `size` children alike."""
+
+    start: int
+    end: int
+    child: ChildReading
+    kinds: set[str]
+    size: int = 1
+
+
+def _clause(text: str, start: int, end: int) -> tuple[str, str]:
+    """Return the clause text before `start` and after `end` (up to the nearest 、。と・ or sentence end)."""
+    before = text[:start]
+    cut = max((m.end() for m in _CLAUSE_BREAK.finditer(before)), default=0)
+    after = text[end:]
+    stop = _CLAUSE_BREAK.search(after)
+    return before[cut:], after[: stop.start() if stop else len(after)]
+
+
+def _is_child(text: str, start: int, end: int, child: ChildReading, kind: str) -> bool:
+    """False for an age that is a parent's (私(38歳), 40歳の母) or an unborn child (妊娠8か月, おなかに赤ちゃん)."""
+    before, after = _clause(text, start, end)
+    if kind == "baby" or (kind == "age" and child.age_max == 0):
+        if _EXPECTING.search(before):
+            return False
+    if kind not in ("age", "date"):
+        return True
+    parent = list(_PARENT_WORD.finditer(before))
+    if parent and not _CHILD_HEAD.search(before[parent[-1].end() :]):
+        return False
+    if _PARENT_AFTER.match(text[end:]):
+        return False
+    return child.age_min <= OLDEST_CHILD_AGE or bool(_CHILD_WORD.search(before + after))
+
+
+def _boundary(gap: str) -> str:
+    """How the words between two readings separate them: same (one child), weak (only a comma) or strong."""
+    if _SENTENCE_END.search(gap) or _CONJUNCTION.search(gap):
+        return "strong"
+    for head in _CHILD_HEAD.finditer(gap):
+        if head.start() > 0 and gap[head.start() - 1] not in "の(":
+            return "strong"  # 5歳で下の子が…: another child named after a clause
+    return "weak" if re.search(r"[、,]", gap) else "same"
+
+
+def _joins(mention: _Mention, child: ChildReading, kind: str) -> bool:
+    """True when `child` can be the same child as `mention`: overlapping births, a different kind of reading."""
+    if max(mention.child.born_from, child.born_from) > min(mention.child.born_to, child.born_to):
+        return False
+    if kind not in mention.kinds:
+        return True
+    return kind == "cohort" and child.class_age is not None and child.class_age == mention.child.class_age
+
+
+def _join(mention: _Mention, child: ChildReading, kind: str, text: str, end: int, on: date) -> None:
+    born_from = max(mention.child.born_from, child.born_from)
+    born_to = min(mention.child.born_to, child.born_to)
+    low, high = age_range(born_from, born_to, on)
+    old = mention.child
+    narrow = min((old, child), key=lambda c: (c.age_max - c.age_min, c.born_to - c.born_from))
+    # An exact age or birth date makes the school-year assumption unnecessary.
+    assumption = "" if {"age", "date"} & (mention.kinds | {kind}) else narrow.assumption
+    mention.child = ChildReading(
+        low, high, text[mention.start : end], born_from, born_to, assumption, old.supported and child.supported,
+        old.class_age if old.class_age is not None else child.class_age,
+    )  # fmt: skip
+    mention.kinds.add(kind)
+    mention.end = end
+
+
+def _mentions(text: str, on: date, weak_joins: bool) -> list[_Mention]:
+    mentions: list[_Mention] = []
     for match in _CHILD_PATTERN.finditer(text):
-        child = _read_match(match, text, on)
-        if child is None:
+        read = _read_match(match, text, on)
+        if read is None or not _is_child(text, match.start(), match.end(), *read):
             continue
-        found.append(_Found(match.start(), match.end(), child))
-        more = _MULTIPLE_AFTER.match(text[match.end() :])
-        if more and 1 < int(more.group(1)) <= 5:
-            for _ in range(int(more.group(1)) - 1):
-                found.append(_Found(match.start(), match.end(), child))
-    found = _merge_same_child(found, text, on)
+        child, kind = read
+        if mentions:
+            last = mentions[-1]
+            boundary = _boundary(text[last.end : match.start()])
+            if (boundary == "same" or (boundary == "weak" and weak_joins)) and _joins(last, child, kind):
+                _join(last, child, kind, text, match.end(), on)
+                continue
+        mentions.append(_Mention(match.start(), match.end(), child, {kind}))
+    for mention in mentions:
+        more = _MULTIPLE_AFTER.match(text[mention.end :])
+        around = _MULTIPLE_AROUND.search(text[: mention.start])
+        if more and 1 < int(more.group(1)) <= 9:
+            mention.size = int(more.group(1))
+        elif around and text[mention.end : mention.end + 1] == ")":
+            mention.size = int(around.group(1))
+    _twins(text, mentions)
+    return _drop_elaborated(text, mentions)
+
+
+def _twins(text: str, mentions: list[_Mention]) -> None:
+    """Give the mention nearest to 双子 / 三つ子 in the same sentence two (three) children."""
     for twins in _TWINS.finditer(text):
-        size = 3 if "三" in twins.group(0) or "3" in twins.group(0) else 2
-        near = [
-            f for f in found if twins.start() - 6 <= f.end <= twins.start() or 0 <= f.start - twins.end() <= 4
-        ]
+        size = 2 if twins.group(0) == "双子" else 3
+        start = max(text.rfind(ch, 0, twins.start()) for ch in "。!?\n") + 1
+        stop = _SENTENCE_END.search(text, twins.end())
+        end = stop.start() if stop else len(text)
+        near = [m for m in mentions if start <= m.start and m.end <= end]
         if near:
-            nearest = min(near, key=lambda f: min(abs(f.end - twins.start()), abs(f.start - twins.end())))
-            twin = nearest.child
-            for _ in range(size - sum(1 for f in found if f.child is twin)):
-                found.append(_Found(nearest.start, nearest.end, twin))
-    children = [f.child for f in found]
+            nearest = min(near, key=lambda m: max(m.start - twins.end(), twins.start() - m.end, 0))
+            nearest.size = max(nearest.size, size)
+
+
+def _drop_elaborated(text: str, mentions: list[_Mention]) -> list[_Mention]:
+    """Drop a school stage given with a bracketed list of its children: 中学生の息子が2人(中1と中3)."""
+    kept: list[_Mention] = []
+    for index, mention in enumerate(mentions):
+        following = mentions[index + 1 :]
+        if mention.kinds == {"stage"} and following:
+            gap = text[mention.end : following[0].start]
+            close = text.find(")", following[0].start)
+            inner = [m for m in following if close >= 0 and m.end <= close + 1]
+            if (
+                gap.endswith("(")
+                and not _SENTENCE_END.search(gap)
+                and inner
+                and all(_joins(mention, m.child, "cohort") or m.kinds != {"stage"} for m in inner)
+                and all(
+                    mention.child.born_from <= m.child.born_from and m.child.born_to <= mention.child.born_to
+                    for m in inner
+                )
+            ):
+                continue
+        kept.append(mention)
+    return kept
+
+
+def _read_children(text: str, on: date, stated: int | None = None) -> list[ChildReading]:
+    mentions = _mentions(text, on, weak_joins=True)
+    if stated is not None and sum(m.size for m in mentions) != stated:
+        # 「大学4年生、22歳」 is one child unless the stated number of children says they are two.
+        apart = _mentions(text, on, weak_joins=False)
+        if sum(m.size for m in apart) == stated:
+            mentions = apart
+    children = [m.child for m in mentions for _ in range(m.size)]
     # Oldest first: the earliest possible birth date, then the latest (stable for equal windows).
     return sorted(children, key=lambda c: (c.born_from, c.born_to))
 
 
-_SEPARATOR = re.compile(r"[、,と・/や及&＆]|また|あと|それに")
-_MERGE_GAP = (
-    5  # 「20歳の大学生」「大学生の娘(20歳)」: two mentions this close without a separator are one child
-)
-
-
-def _merge_same_child(found: list[_Found], text: str, on: date) -> list[_Found]:
-    """Join an exact age and a school year (or 赤ちゃん) that describe the same child into one reading."""
-    found = sorted(found, key=lambda f: f.start)
-    merged: list[_Found] = []
-    for item in found:
-        if merged:
-            last = merged[-1]
-            gap = text[last.end : item.start]
-            born_from = max(last.child.born_from, item.child.born_from)
-            born_to = min(last.child.born_to, item.child.born_to)
-            if (
-                last.end <= item.start
-                and len(gap) <= _MERGE_GAP
-                and not _SEPARATOR.search(gap)
-                and born_from <= born_to
-            ):
-                narrow = min(
-                    (last.child, item.child), key=lambda c: (c.age_max - c.age_min, c.born_to - c.born_from)
-                )
-                wide = item.child if narrow is last.child else last.child
-                low, high = age_range(born_from, born_to, on)
-                merged[-1] = _Found(
-                    last.start,
-                    item.end,
-                    ChildReading(
-                        low, high, f"{last.child.basis}{gap}{item.child.basis}", born_from, born_to,
-                        narrow.assumption, narrow.supported and wide.supported,
-                    ),
-                )  # fmt: skip
-                continue
-        merged.append(item)
-    return merged
-
-
 _COUNT_PATTERNS = [
-    re.compile(r"子(?:ども|供|どもたち|供たち)?(?:が|は|も)?(?:全部で)?(\d)人"),
+    re.compile(r"子(?:ども|供|どもたち|供たち)?(?:が|は|も)?(?:全部で)?(\d)人(?!目|暮|家族|で暮|世帯)"),
     re.compile(r"(\d)人の(?:子|こども|子ども|子供|娘|息子)"),
-    re.compile(r"(\d)人(?:きょうだい|兄弟|姉妹|兄妹|姉弟)"),
+    re.compile(r"(\d)人?(?:きょうだい|兄弟|姉妹|兄妹|姉弟)"),
     re.compile(r"(\d)児の(?:母|父|ママ|パパ|親)"),
-    re.compile(r"の(\d)人(?:です|います|いる|で|の|を|がい|$)"),
-    re.compile(r"(\d)人(?:とも|全員)"),
+    re.compile(r"の(\d)人(?:です|います|いる|で(?!暮)|の|を|がい|$)"),
 ]
 
 
@@ -481,126 +611,16 @@ def _stated_count(text: str) -> int | None:
     return max(counts) if counts else None
 
 
-# --- parents -------------------------------------------------------------------------------------
-
-_NUM = r"(\d+(?:\.\d+)?)"
-_ABOUT = r"(?:約|およそ|だいたい|大体|ほぼ)?"
-_AROUND = r"(?:くらい|ぐらい|程度|ほど|前後)?"
-_SEP = r"(?:、|,|で|に|の|を|x|×|\*|・|/)?"
-_WORK_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (
-        re.compile(
-            rf"週{_ABOUT}{_NUM}(?:日|回){_AROUND}{_SEP}(?:1日|一日|毎日|各日)?(?:に)?{_ABOUT}{_NUM}時間"
-        ),
-        "wd_h",
-    ),
-    (
-        re.compile(rf"(?:1日|一日){_ABOUT}{_NUM}時間{_AROUND}(?:ずつ|を)?{_SEP}週{_ABOUT}{_NUM}(?:日|回)"),
-        "h_wd",
-    ),
-    (re.compile(rf"(\d{{1,2}})時(?:から|~|-)(\d{{1,2}})時(?:まで)?{_SEP}週{_NUM}(?:日|回)"), "span_wd"),
-    (re.compile(rf"週{_NUM}(?:日|回){_SEP}(\d{{1,2}})時(?:から|~|-)(\d{{1,2}})時"), "wd_span"),
-    (re.compile(rf"月{_ABOUT}{_NUM}日{_AROUND}{_SEP}(?:1日|一日)?{_ABOUT}{_NUM}時間"), "md_h"),
-    (re.compile(rf"(?:1日|一日){_ABOUT}{_NUM}時間{_AROUND}(?:ずつ|を)?{_SEP}月{_ABOUT}{_NUM}日"), "h_md"),
-    (re.compile(rf"週{_ABOUT}{_NUM}時間"), "wh"),
-    (re.compile(rf"月(?:に|間)?{_ABOUT}{_NUM}時間"), "mh"),
-]
-_BOTH = re.compile(r"夫婦(?:とも|共に|ともに|そろって)|(?:2人|両親|両方|ふたり)とも|どちらも")
-_SINGLE = re.compile(
-    r"ひとり親|一人親|シングル(?:マザー|ファザー)|シンママ|シンパパ|母子家庭|父子家庭|母子世帯|父子世帯|離婚して|離婚し|死別"
-)
-_NOT_SINGLE = re.compile(r"ひとり親(?:ではない|ではありません|じゃない)")
-_EXEMPT = re.compile(r"(?:住民税)?非課税")
-_TAXED = re.compile(r"(?<!非)課税(?:世帯|されて|されている|です)|住民税(?:は|を)?(?:払って|かかって|納めて)")
-_NOT_ON_LEAVE = re.compile(
-    r"育休(?:中)?(?:では|じゃ)(?:ない|ありません|なく)|育休は(?:取って|とって|取得して)(?:い)?(?:ない|ません)"
-)
-_ON_LEAVE = re.compile(
-    r"育休(?:中|を取って|をとって|取得中|期間中|を取っている|をとっている|に入って|しています|してます)|"
-    r"育児休(?:業|暇)(?:中|を取得|を取って|をとって)"
-)
-
-
-def _work(text: str) -> list[tuple[int, WorkReading]]:
-    found: list[tuple[int, int, WorkReading]] = []
-    taken: list[tuple[int, int]] = []
-    for pattern, kind in _WORK_PATTERNS:
-        for m in pattern.finditer(text):
-            if any(s < m.end() and m.start() < e for s, e in taken):
-                continue
-            reading = _work_reading(kind, m)
-            if reading is None:
-                continue
-            taken.append((m.start(), m.end()))
-            found.append((m.start(), m.end(), reading))
-    found.sort(key=lambda item: item[0])
-    return [(start, reading) for start, _, reading in found]
-
-
-def _work_reading(kind: str, m: re.Match[str]) -> WorkReading | None:
-    basis = m.group(0)
-    if kind in ("wd_h", "h_wd", "span_wd", "wd_span"):
-        if kind == "wd_h":
-            days, per_day = float(m.group(1)), float(m.group(2))
-        elif kind == "h_wd":
-            per_day, days = float(m.group(1)), float(m.group(2))
-        elif kind == "span_wd":
-            per_day, days = float(int(m.group(2)) - int(m.group(1))), float(m.group(3))
-        else:
-            days, per_day = float(m.group(1)), float(int(m.group(3)) - int(m.group(2)))
-        if not (0 < days <= 7 and 0 < per_day <= 24):
-            return None
-        return WorkReading(monthly_hours_from_week(days * per_day), basis, days, per_day)
-    if kind in ("md_h", "h_md"):
-        days, per_day = (
-            (float(m.group(1)), float(m.group(2)))
-            if kind == "md_h"
-            else (float(m.group(2)), float(m.group(1)))
-        )
-        if not (0 < days <= 31 and 0 < per_day <= 24):
-            return None
-        return WorkReading(
-            int(Decimal(str(days * per_day)).quantize(Decimal(1), rounding=ROUND_HALF_UP)), basis
-        )
-    value = float(m.group(1))
-    if kind == "wh":
-        return WorkReading(monthly_hours_from_week(value), basis) if 0 < value <= 100 else None
-    return (
-        WorkReading(int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP)), basis)
-        if 0 < value <= 400
-        else None
-    )
-
-
-def _read_parents(text: str) -> ParentsReading:
-    parents = ParentsReading()
-    work = _work(text)
-    readings = [reading for _, reading in work]
-    if len(readings) == 1 and _BOTH.search(text):
-        readings = readings * 2
-    parents.work = readings[:2]
-    if _EXEMPT.search(text):
-        parents.tax_exempt = True
-    elif _TAXED.search(text):
-        parents.tax_exempt = False
-    if _SINGLE.search(text):
-        parents.single_parent = not _NOT_SINGLE.search(text)
-    if _NOT_ON_LEAVE.search(text):
-        parents.on_leave = False
-    elif _ON_LEAVE.search(text):
-        parents.on_leave = True
-    return parents
-
-
 def read_household(text: str, reference_date: date) -> HouseholdReading:
     """Read the children (oldest first) and the parents from a Japanese description, on `reference_date`."""
     normalised = normalise_description(text)
+    stated = _stated_count(normalised)
     return HouseholdReading(
         text=normalised,
         reference_date=reference_date,
-        children=_read_children(normalised, reference_date),
-        parents=_read_parents(normalised),
-        stated_count=_stated_count(normalised),
+        children=_read_children(normalised, reference_date, stated),
+        parents=read_parents(normalised),
+        stated_count=stated,
     )
 
 

@@ -211,7 +211,7 @@ _CHILD_PATTERN = re.compile(
             r"(?P<univ>大学院生|大学生|短大生|専門学校生|専門学生|専門学校に通|浪人生|浪人中)",
             r"(?P<school>小学校|小学|中学校|中学|高校|高等学校)(?P<sy>\d)年(?:生)?",
             r"(?P<sshort>[小中高])(?P<sn>\d)(?!時間|日|回|か月|人|歳|才|年|万|千|週)",
-            r"(?P<stage>小学生|中学生|高校生|小学校に通|中学校に通|高校に通|幼稚園児|保育園児|未就学児)",
+            r"(?P<stage>小学生|中学生|高校生|小学校に通|中学校に通|高校に通|幼稚園児|保育園児|未就学児|未満児|以上児)",
             r"(?P<kclass>年少々|年少|年中|年長)(?:さん|組|クラス|児)?",
             r"(?P<baby>新生児|赤ちゃん|赤ん坊|乳児|0歳児|生まれたばかり|産まれたばかり)",
             r"(?P<adult>社会人|就職して(?:独立|自立)|独立して|働いて(?:いる|る)(?:長|次)?(?:男|女))",
@@ -233,6 +233,8 @@ _STAGE_COHORTS = {
     "幼稚園児": (3, 5, "幼稚園児"),
     "保育園児": (0, 5, "保育園児"),
     "未就学児": (0, 5, "未就学児"),
+    "未満児": (0, 2, "未満児（0〜2歳児クラス）"),
+    "以上児": (3, 5, "以上児（3〜5歳児クラス）"),
     "大学生": (18, 21, "大学生"),
     "大学院生": (22, 23, "大学院生"),
     "短大生": (18, 19, "短大生"),
@@ -449,6 +451,7 @@ _MULTIPLE_AFTER = re.compile(
     r"^\)?(?:の?(?:子ども|子供|子|男の子|女の子|息子|娘|男児|女児))?(?:たち)?(?:が|は|も)?(\d)人(?!目|暮|家族|で暮|世帯|ずつ)"
 )
 _MULTIPLE_AROUND = re.compile(r"(\d)人\($")  # 子ども2人(小学生)
+_MULTIPLE_BEFORE = re.compile(r"(\d)人(?:とも|全員|共)(?:が|は|に)?$")  # 3人とも小学生
 _TWINS = re.compile(r"双子|三つ子|3つ子")
 
 
@@ -537,15 +540,27 @@ def _mentions(text: str, on: date, weak_joins: bool) -> list[_Mention]:
                 _join(last, child, kind, text, match.end(), on)
                 continue
         mentions.append(_Mention(match.start(), match.end(), child, {kind}))
-    for mention in mentions:
-        more = _MULTIPLE_AFTER.match(text[mention.end :])
-        around = _MULTIPLE_AROUND.search(text[: mention.start])
-        if more and 1 < int(more.group(1)) <= 9:
-            mention.size = int(more.group(1))
-        elif around and text[mention.end : mention.end + 1] == ")":
-            mention.size = int(around.group(1))
+    for index, mention in enumerate(mentions):
+        mention.size = _size(text, mentions[:index], mention)
     _twins(text, mentions)
     return _drop_elaborated(text, mentions)
+
+
+def _size(text: str, earlier: list[_Mention], mention: _Mention) -> int:
+    """How many children a mention stands for: 小学生が2人, 子ども2人(小学生), 3人とも小学生."""
+    more = _MULTIPLE_AFTER.match(text[mention.end :])
+    if more and 1 < int(more.group(1)) <= 9:
+        # 1年生と4年生の小学生2人: a count after a list of as many mentions is their total.
+        # (中学生1人、小学生2人: counted one by one, each count is its own.)
+        listed = [m for m in earlier if not _SENTENCE_END.search(text[m.end : mention.start])]
+        counted = any(_MULTIPLE_AFTER.match(text[m.end :]) for m in listed)
+        return 1 if not counted and int(more.group(1)) == len(listed) + 1 else int(more.group(1))
+    around = _MULTIPLE_AROUND.search(text[: mention.start])
+    if around and text[mention.end : mention.end + 1] == ")":
+        return int(around.group(1))
+    before, _ = _clause(text, mention.start, mention.end)
+    together = _MULTIPLE_BEFORE.search(text[: mention.start]) or _MULTIPLE_BEFORE.search(before)
+    return int(together.group(1)) if together else 1
 
 
 def _twins(text: str, mentions: list[_Mention]) -> None:
@@ -556,6 +571,13 @@ def _twins(text: str, mentions: list[_Mention]) -> None:
         stop = _SENTENCE_END.search(text, twins.end())
         end = stop.start() if stop else len(text)
         near = [m for m in mentions if start <= m.start and m.end <= end]
+        # The twins are the children not set apart from the word by と・や (中学生2人(双子)と小学生1人).
+        joined = [
+            m
+            for m in near
+            if not _CONJUNCTION.search(text[min(m.end, twins.end()) : max(m.start, twins.start())])
+        ]
+        near = joined or near
         if near:
             nearest = min(near, key=lambda m: max(m.start - twins.end(), twins.start() - m.end, 0))
             nearest.size = max(nearest.size, size)

@@ -25,7 +25,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 from kodomo_ai.rules import ages
 from kodomo_ai.rules.household_parents import (
@@ -35,6 +34,13 @@ from kodomo_ai.rules.household_parents import (
     WorkReading,
     monthly_hours_from_week,
     read_parents,
+)
+from kodomo_ai.rules.household_windows import (
+    ChildReading,
+    age_range,
+    cohort_label,
+    window_for_age,
+    window_for_cohort,
 )
 from kodomo_ai.text.eras import ERA_LETTERS, ERA_NAMES, western_year
 from kodomo_ai.text.kana import spell_numbers, spell_words
@@ -79,7 +85,9 @@ _CHILD_NAMES = r"長男|長女|次男|次女|三男|三女|四男|四女|末っ�
 # 長男（12）: a bare number in brackets after a child is its age; 5つ: the native count of a small child's age;
 # 15、13、3歳: one counter after a list of numbers counts them all.
 _AGE_IN_BRACKETS = re.compile(rf"({_CHILD_NAMES}|子|ちゃん|くん)\((\d{{1,2}})\)")
-_NATIVE_AGE = re.compile(r"(?<!\d)(\d{1,2})つ(?=[とで、。,)]|です|の(?:子|娘|息子|男の子|女の子)|$)")
+_NATIVE_AGE = re.compile(
+    r"(?<!\d)(\d{1,2})つ(?=[とで、。,)]|です|の(?:子|娘|息子|男の子|女の子|姉妹|兄弟|姉弟|兄妹)|$)"
+)
 _SHARED_COUNTER = re.compile(
     r"(?<![\d.一-龥A-Za-z])(\d{1,2})(?=(?:[、,・と]\d{1,2})*[、,・と]\d{1,2}(?:歳|才))"
 )
@@ -96,24 +104,6 @@ def normalise_description(text: str) -> str:
     text = _AGE_IN_BRACKETS.sub(r"\1(\2歳)", text)
     text = _NATIVE_AGE.sub(r"\1歳", text)
     return _SHARED_COUNTER.sub(r"\1歳", text)
-
-
-@dataclass(frozen=True)
-class ChildReading:
-    """One child: the window of birth dates, the age range on the reference date and the words it came from."""
-
-    age_min: int
-    age_max: int
-    basis: str
-    born_from: date
-    born_to: date
-    assumption: str = ""
-    supported: bool = True  # False for a child who earns a living (社会人), not counted by 児童手当
-    class_age: int | None = None  # the クラス年齢 when a single class or school year was named
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the benchmark form {age_min, age_max, basis}."""
-        return {"age_min": self.age_min, "age_max": self.age_max, "basis": self.basis}
 
 
 @dataclass
@@ -135,59 +125,6 @@ class HouseholdReading:
     def missing_children(self) -> int:
         """How many children the text counts but does not describe."""
         return max((self.stated_count or 0) - len(self.children), 0)
-
-
-# --- birth windows -------------------------------------------------------------------------------
-
-
-def _shift_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a common year
-        return date(day.year + years, 3, 1)
-
-
-def window_for_age(age: int, on: date) -> tuple[date, date]:
-    """Return the earliest and latest birth dates of a child who is `age` full years old on `on`."""
-    latest = min(_shift_years(on, -age) + timedelta(days=1), on)
-    while ages.age_on(latest, on) < age:
-        latest -= timedelta(days=1)
-    while latest + timedelta(days=1) <= on and ages.age_on(latest + timedelta(days=1), on) >= age:
-        latest += timedelta(days=1)
-    earliest = _shift_years(on, -(age + 1)) + timedelta(days=1)
-    while ages.age_on(earliest, on) > age:
-        earliest += timedelta(days=1)
-    while ages.age_on(earliest - timedelta(days=1), on) == age:
-        earliest -= timedelta(days=1)
-    return earliest, latest
-
-
-def window_for_cohort(class_age: int, on: date) -> tuple[date, date]:
-    """Return the birth window of the cohort with クラス年齢 `class_age` in the school year of `on`."""
-    year = ages.fiscal_year_of(on)
-    return date(year - class_age - 1, 4, 2), date(year - class_age, 4, 1)
-
-
-def age_range(born_from: date, born_to: date, on: date) -> tuple[int, int]:
-    """Return (youngest, oldest) full years on `on` for births between `born_from` and `born_to`."""
-    latest = min(born_to, on)
-    return ages.age_on(latest, on), ages.age_on(min(born_from, latest), on)
-
-
-COHORT_NAMES = {0: "0歳児クラス", 1: "1歳児クラス", 2: "2歳児クラス", 3: "年少", 4: "年中", 5: "年長"}
-
-
-def cohort_label(class_age: int) -> str:
-    """Return the everyday name of a cohort: 年少, 小学1年生, 高校3年生, 大学2年生 …"""
-    if class_age <= 5:
-        return COHORT_NAMES[class_age]
-    if class_age <= 11:
-        return f"小学{class_age - 5}年生"
-    if class_age <= 14:
-        return f"中学{class_age - 11}年生"
-    if class_age <= 17:
-        return f"高校{class_age - 14}年生"
-    return f"大学{class_age - 17}年生"
 
 
 # --- children: readings -----------------------------------------------------------------------------
@@ -518,8 +455,11 @@ def _join(mention: _Mention, child: ChildReading, kind: str, text: str, end: int
     narrow = min((old, child), key=lambda c: (c.age_max - c.age_min, c.born_to - c.born_from))
     # An exact age or birth date makes the school-year assumption unnecessary.
     assumption = "" if {"age", "date"} & (mention.kinds | {kind}) else narrow.assumption
+    basis = text[mention.start : end]
+    if basis.count("(") > basis.count(")") and text[end : end + 1] == ")":
+        basis += ")"  # 大学4年(22歳): the bracket closes after the age
     mention.child = ChildReading(
-        low, high, text[mention.start : end], born_from, born_to, assumption, old.supported and child.supported,
+        low, high, basis, born_from, born_to, assumption, old.supported and child.supported,
         old.class_age if old.class_age is not None else child.class_age,
     )  # fmt: skip
     mention.kinds.add(kind)
@@ -571,6 +511,11 @@ def _twins(text: str, mentions: list[_Mention]) -> None:
         stop = _SENTENCE_END.search(text, twins.end())
         end = stop.start() if stop else len(text)
         near = [m for m in mentions if start <= m.start and m.end <= end]
+        if not near:  # 双子です。どちらも2020年10月生まれ。: the next sentence names them
+            stop = _SENTENCE_END.search(text, end + 1)
+            near = [m for m in mentions if end < m.start and m.end <= (stop.start() if stop else len(text))][
+                :1
+            ]
         # The twins are the children not set apart from the word by と・や (中学生2人(双子)と小学生1人).
         joined = [
             m

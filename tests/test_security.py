@@ -585,24 +585,54 @@ def test_probe_minor_invalid_utf8_gets_400_naming_it(api: Any) -> None:
 
 
 def test_probe_minor_concurrent_evaluation_runs_are_capped(api: Any) -> None:
-    state = api.app.state.kodomo
-    release = threading.Event()
-    busy = threading.Thread(target=release.wait, daemon=True)
-    busy.start()
-    state.eval_threads["probe-busy"] = busy
+    """A run held by another worker (another connection to the same service database) counts against the cap."""
+    from kodomo_ai.api.storage import Storage
+
+    other_worker = Storage(api.app.state.kodomo.storage.url)
+    assert other_worker.claim_eval_slot("probe-other-worker", 1, 600)
     try:
         suites = api.get("/v1/evals/suites", headers=auth(api, "evaluator")).json()
         response = api.post(
             "/v1/evals/runs", json={"suites": [suites[0]["name"]]}, headers=auth(api, "evaluator")
         )
         assert response.status_code == 429, response.text
-        assert (
-            response.json()["error"]["code"] == "too_many_eval_runs"
-            and "評価" in response.json()["error"]["message"]
-        )
+        error = response.json()["error"]
+        assert error["code"] == "too_many_eval_runs" and "実行中 1 件" in error["message"]
     finally:
-        release.set()
-        state.eval_threads.pop("probe-busy", None)
+        other_worker.release_eval_slot("probe-other-worker")
+        other_worker.close()
+    assert api.app.state.kodomo.storage.held_eval_slots() == 0
+
+
+def test_evaluation_slots_are_shared_by_workers_and_expire(tmp_path: Path) -> None:
+    from kodomo_ai.api.storage import Storage
+
+    url = f"sqlite:///{tmp_path / 'service.sqlite3'}"
+    workers = [Storage(url) for _ in range(6)]
+    try:
+        barrier = threading.Barrier(len(workers))
+        won: list[bool] = [False] * len(workers)
+
+        def claim(i: int) -> None:
+            barrier.wait()
+            won[i] = workers[i].claim_eval_slot(f"run-{i}", 2, 600)
+
+        threads = [threading.Thread(target=claim, args=(i,)) for i in range(len(workers))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sum(won) == 2 and workers[0].held_eval_slots() == 2  # six workers at once, cap 2
+        winner = won.index(True)
+        workers[winner].release_eval_slot(f"run-{winner}")
+        assert workers[5].claim_eval_slot("run-late", 2, 600) and not workers[4].claim_eval_slot("x", 2, 600)
+        # A worker that died holding a slot stops renewing it: once its lease runs out, the slot is free.
+        other = won.index(True, winner + 1)
+        workers[other].renew_eval_slot(f"run-{other}", -1)
+        assert workers[3].claim_eval_slot("run-after-crash", 2, 600)
+    finally:
+        for storage in workers:
+            storage.close()
 
 
 def test_probe_minor_evaluation_with_an_unconfigured_engine_fails_clearly(api: Any) -> None:

@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     # Shared with the web UI, which signs each browser's id with it (default: a file in the data dir).
     ui_secret: str | None = None
-    # Evaluation runs at the same time per API worker; more get a 429 (each run competes with consultations).
+    # Evaluation runs at the same time across all API workers (slots in the service database); more get a 429.
     max_eval_runs: int = Field(default=1, ge=1)
     # Parents' saved conversations (listed and resumable per browser) are deleted after this many days.
     conversation_days: int = 30

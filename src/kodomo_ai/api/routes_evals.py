@@ -13,13 +13,16 @@ from kodomo_ai.api.deps import AppState, Evaluator, StateDep
 from kodomo_ai.api.errors import ApiError
 from kodomo_ai.api.records import audit_entry
 from kodomo_ai.api.schemas import EvalRunOut, EvalRunRequest, SuiteOut
-from kodomo_ai.api.storage import EvalRun, utcnow
+from kodomo_ai.api.storage import EvalRun, new_id, utcnow
 from kodomo_ai.config import PROJECT_ROOT
 from kodomo_ai.errors import KodomoError
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["evals"])
-_START_LOCK = threading.Lock()
+# A run holds its slot while it reports progress; a worker killed mid-run frees it when the lease runs out.
+# Stated rule: longer than the slowest step without progress (copying the index and ingesting the planted
+# documents before the first case, a few minutes on 2 cores), short enough that a crash blocks runs briefly.
+SLOT_LEASE_SECONDS = 30 * 60.0
 
 
 def suites_dir(state: AppState) -> FsPath:
@@ -89,16 +92,18 @@ def start_run(body: EvalRunRequest, principal: Evaluator, state: StateDep) -> An
         raise ApiError(
             422, "engine_unavailable", f"エンジン「{body.engine}」を使えません: {exc}", "engine"
         ) from None
-    with _START_LOCK:
-        cap = int(getattr(state.settings, "max_eval_runs", 1) or 1)
-        running = sum(t.is_alive() for t in list(state.eval_threads.values()))
-        if running >= cap:
-            # Each run competes with parents' consultations for the same CPU.
-            raise ApiError(
-                429, "too_many_eval_runs",
-                f"同時に実行できる評価は{cap}件までです（実行中 {running} 件）。終わってからもう一度お試しください",
-            )  # fmt: skip
-        row = state.storage.create_eval_run(body.suites, body.engine, principal.key_id)
+    cap = int(getattr(state.settings, "max_eval_runs", 1) or 1)
+    run_id = new_id()
+    # The slots live in the service database, so the cap holds across every API worker.
+    if not state.storage.claim_eval_slot(run_id, cap, SLOT_LEASE_SECONDS):
+        # Each run competes with parents' consultations for the same CPU.
+        raise ApiError(
+            429, "too_many_eval_runs",
+            f"同時に実行できる評価は{cap}件までです（実行中 {state.storage.held_eval_slots()} 件）。"
+            "終わってからもう一度お試しください",
+        )  # fmt: skip
+    try:
+        row = state.storage.create_eval_run(body.suites, body.engine, principal.key_id, run_id=run_id)
         thread = threading.Thread(
             target=_run,
             args=(state, row.id, suites, body.engine, body.workers),
@@ -107,6 +112,9 @@ def start_run(body: EvalRunRequest, principal: Evaluator, state: StateDep) -> An
         )
         state.eval_threads[row.id] = thread
         thread.start()
+    except BaseException:
+        state.storage.release_eval_slot(run_id)
+        raise
     state.storage.record_audit(
         audit_entry(principal, "evals:run", input=" ".join(body.suites), engine=body.engine)
     )
@@ -126,6 +134,7 @@ def _run(state: AppState, run_id: str, suites: list[Any], engine: str, workers: 
         # While running, the summary holds the progress the evaluation page shows as a bar.
         def progress(done: int, total: int) -> None:
             state.storage.update_eval_run(run_id, summary={"progress": {"done": done, "total": total}})
+            state.storage.renew_eval_slot(run_id, SLOT_LEASE_SECONDS)
 
         result = runner.run(suites, source="api", progress=progress).model_dump(mode="json")
         state.storage.update_eval_run(run_id, status="done", result=result, summary=summary_of(result),
@@ -137,6 +146,7 @@ def _run(state: AppState, run_id: str, suites: list[Any], engine: str, workers: 
     finally:
         runner.close()
         state.eval_threads.pop(run_id, None)
+        state.storage.release_eval_slot(run_id)
 
 
 @router.get("/v1/evals/runs", response_model=list[EvalRunOut])

@@ -160,6 +160,15 @@ class RateBucket(Base):
     updated: Mapped[float] = mapped_column(Float)  # seconds since the epoch: workers share the wall clock
 
 
+class EvalSlot(Base):
+    """One of the evaluation runs allowed at once, shared by every API worker (held by a run until it ends)."""
+
+    __tablename__ = "eval_slots"
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    expires: Mapped[float] = mapped_column(Float, default=0.0)  # seconds since the epoch
+
+
 AUDIT_COLUMNS = ("id", "at", "role", "key_id", "action", "status", "input", "output", "sources", "engine",
                  "latency_ms")  # fmt: skip
 
@@ -322,9 +331,64 @@ class Storage:
                 session.execute(delete(RateBucket).where(RateBucket.updated < now - refill_seconds))
 
     # -- eval runs ----------------------------------------------------------------------------------
-    def create_eval_run(self, suites: list[str], engine: str, key_id: str | None) -> EvalRun:
+    def claim_eval_slot(self, run_id: str, cap: int, lease_seconds: float) -> bool:
+        """Hold one of `cap` evaluation slots for `run_id` (every worker shares them); False when all are held.
+
+        A slot whose lease ran out (its worker died without releasing it) is free again.
+        """
+        now = time.time()
+        for slot in range(cap):
+            for _attempt in range(2):
+                try:
+                    with self.session() as session:
+                        # One conditional UPDATE per slot: two workers cannot both take the same free slot.
+                        taken = session.execute(
+                            sql_update(EvalSlot)
+                            .where(
+                                EvalSlot.slot == slot, (EvalSlot.run_id.is_(None)) | (EvalSlot.expires < now)
+                            )
+                            .values(run_id=run_id, expires=now + lease_seconds)
+                        )
+                        if taken.rowcount:  # type: ignore[attr-defined]
+                            return True
+                        if session.get(EvalSlot, slot) is not None:
+                            break  # held: try the next slot
+                        session.add(EvalSlot(slot=slot, run_id=run_id, expires=now + lease_seconds))
+                    return True
+                except IntegrityError:  # another worker created this slot meanwhile: try it again
+                    continue
+        return False
+
+    def renew_eval_slot(self, run_id: str, lease_seconds: float) -> None:
+        """Extend the lease of the slot `run_id` holds (a run that reports progress is alive)."""
+        with self.session() as session:
+            session.execute(
+                sql_update(EvalSlot)
+                .where(EvalSlot.run_id == run_id)
+                .values(expires=time.time() + lease_seconds)
+            )
+
+    def release_eval_slot(self, run_id: str) -> None:
+        """Free the slot `run_id` holds."""
+        with self.session() as session:
+            session.execute(
+                sql_update(EvalSlot).where(EvalSlot.run_id == run_id).values(run_id=None, expires=0.0)
+            )
+
+    def held_eval_slots(self) -> int:
+        """How many evaluation slots are held now (by any worker)."""
+        now = time.time()
+        with self.session() as session:
+            rows = session.scalars(
+                select(EvalSlot).where(EvalSlot.run_id.is_not(None), EvalSlot.expires >= now)
+            )
+            return len(list(rows))
+
+    def create_eval_run(
+        self, suites: list[str], engine: str, key_id: str | None, run_id: str | None = None
+    ) -> EvalRun:
         """A queued eval run."""
-        row = EvalRun(id=new_id(), suites=suites, engine=engine, key_id=key_id, status="queued")
+        row = EvalRun(id=run_id or new_id(), suites=suites, engine=engine, key_id=key_id, status="queued")
         with self.session() as session:
             session.add(row)
         return row

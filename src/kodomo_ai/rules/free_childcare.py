@@ -297,18 +297,13 @@ def assess_free_childcare(data: FreeChildcareInput | dict) -> FreeChildcareResul
         "free_preschool_from": free_from,
     }
     if band == "school_age":
-        trace.step("小学校に入学した後は、幼児教育・保育の無償化の対象外です。", "mushoka_targets")
-        return FreeChildcareResult.model_validate(
-            {
-                **base,
-                "eligible": False,
-                "fully_free": False,
-                "summary": "小学校入学後のため無償化の対象外です。",
-                "steps": trace.steps,
-                "citations": trace.citations,
-            }
+        result = _not_covered(
+            trace,
+            "小学校に入学した後は、幼児教育・保育の無償化の対象外です。",
+            "小学校入学後のため無償化の対象外です。",
+            "mushoka_targets",
         )
-    if request.facility_type in LICENSED:
+    elif request.facility_type in LICENSED:
         result = _licensed(request, band, municipal, trace)
     elif request.facility_type in KINDERGARTEN:
         result = _kindergarten(request, band, municipal, trace)
@@ -412,6 +407,12 @@ def _licensed(request: FreeChildcareInput, band: AgeBand, municipal: MunicipalTa
     }
 
 
+def _not_covered(trace: Trace, reason: str, summary: str, *sources: str) -> dict:
+    """Record why the case is not covered (a traced step citing `sources`) and return the not-covered result."""
+    trace.step(reason, *sources)
+    return {"eligible": False, "fully_free": False, "summary": summary}
+
+
 def _kindergarten(
     request: FreeChildcareInput, band: AgeBand, municipal: MunicipalTables, trace: Trace
 ) -> dict:
@@ -419,12 +420,12 @@ def _kindergarten(
     label = FACILITY_LABELS[request.facility_type]
     unconverted = request.facility_type == "kindergarten_unconverted"
     if band == "under3":
-        trace.step("満3歳になる前は、幼稚園の保育料は無償化の対象になりません。", "mushoka_targets")
-        return {
-            "eligible": False,
-            "fully_free": False,
-            "summary": f"満3歳未満のため、{label}の無償化の対象外です。",
-        }
+        return _not_covered(
+            trace,
+            "満3歳になる前は、幼稚園の保育料は無償化の対象になりません。",
+            f"満3歳未満のため、{label}の無償化の対象外です。",
+            "mushoka_targets",
+        )
     if band == "age3_first_year":
         trace.step(
             "幼稚園は入園できる時期に合わせて満3歳から無償化の対象です（満3歳児入園。扱いは園・市町村にも確認してください）。",
@@ -507,38 +508,32 @@ def _kindergarten_child_unlicensed(request: FreeChildcareInput, band: AgeBand, t
     label = FACILITY_LABELS[request.facility_type]
     exempt = request.resident_tax_exempt or request.public_assistance
     if request.kindergarten_azukari_sufficient:
-        trace.step(
+        return _not_covered(
+            trace,
             "在籍する幼稚園が平日8時間以上・年200日以上の預かり保育をしているため、その預かり保育だけが対象で、"
             f"{label}の利用料は無償化の対象になりません。",
+            f"幼稚園の預かり保育が十分なため、{label}は対象外です。",
             "azukari_with_unlicensed",
         )
-        return {
-            "eligible": False,
-            "fully_free": False,
-            "summary": f"幼稚園の預かり保育が十分なため、{label}は対象外です。",
-        }
     if band == "3to5":
         cap, certification = caps["azukari_3to5"], "新2号認定（保育の必要性の認定）"
     elif band == "age3_first_year" and exempt:
         cap, certification = caps["azukari_age3_exempt"], "新3号認定（保育の必要性の認定、住民税非課税世帯）"
     else:
-        trace.step(
+        return _not_covered(
+            trace,
             "幼稚園に通う満3歳から最初の3月31日までのこどもは、住民税非課税世帯だけが対象です。",
+            f"課税世帯の満3歳児のため、{label}は対象外です。",
             "azukari_targets",
             "azukari_with_unlicensed",
         )
-        return {
-            "eligible": False,
-            "fully_free": False,
-            "summary": f"課税世帯の満3歳児のため、{label}は対象外です。",
-        }
     if request.needs_care is False:
-        trace.step("保育の必要性の認定を受けていないため、給付の対象外です。", "kyufu_types")
-        return {
-            "eligible": False,
-            "fully_free": False,
-            "summary": f"保育の必要性がないため、{label}は対象外です。",
-        }
+        return _not_covered(
+            trace,
+            "保育の必要性の認定を受けていないため、給付の対象外です。",
+            f"保育の必要性がないため、{label}は対象外です。",
+            "kyufu_types",
+        )
     trace.step(
         f"幼稚園に在籍するこどもが{label}を使う場合、園の預かり保育の利用料と合わせて月{yen(cap)}までが対象です"
         "（園の預かり保育が平日8時間未満または年200日未満の場合に限ります）。",
@@ -577,15 +572,12 @@ def _unlicensed(request: FreeChildcareInput, band: AgeBand, trace: Trace) -> dic
     label = FACILITY_LABELS[request.facility_type]
     exempt = request.resident_tax_exempt or request.public_assistance
     if request.enrolled_in_licensed:
-        trace.step(
+        return _not_covered(
+            trace,
             "認可保育所や認定こども園などに通っているこどもは、認可外保育施設・一時預かりなどの給付の対象外です。",
+            f"保育所などに在園中のため、{label}の給付の対象外です。",
             "kyufu_enrolled_excluded",
         )
-        return {
-            "eligible": False,
-            "fully_free": False,
-            "summary": f"保育所などに在園中のため、{label}の給付の対象外です。",
-        }
     if request.enrolled_in_kindergarten:
         return _kindergarten_child_unlicensed(request, band, trace)
     if band == "3to5":
@@ -596,23 +588,20 @@ def _unlicensed(request: FreeChildcareInput, band: AgeBand, trace: Trace) -> dic
             "新3号認定（保育の必要性の認定、住民税非課税世帯）",
         )
     else:
-        trace.step(
+        return _not_covered(
+            trace,
             "0〜2歳児クラスの年齢で住民税が課税されている世帯は、認可外保育施設などの無償化の対象外です。",
+            f"0〜2歳の課税世帯のため、{label}は無償化の対象外です。",
             "mushoka_targets",
             "kyufu_types",
         )
-        return {
-            "eligible": False,
-            "fully_free": False,
-            "summary": f"0〜2歳の課税世帯のため、{label}は無償化の対象外です。",
-        }
     if request.needs_care is False:
-        trace.step("保育の必要性の認定を受けていないため、給付の対象外です。", "kyufu_types")
-        return {
-            "eligible": False,
-            "fully_free": False,
-            "summary": f"保育の必要性がないため、{label}は無償化の対象外です。",
-        }
+        return _not_covered(
+            trace,
+            "保育の必要性の認定を受けていないため、給付の対象外です。",
+            f"保育の必要性がないため、{label}は無償化の対象外です。",
+            "kyufu_types",
+        )
     age_text = "3〜5歳" if band == "3to5" else "0〜2歳（住民税非課税世帯）"
     trace.step(
         f"{label}を利用する{age_text}のこどもは、月{yen(cap)}までが施設等利用給付の対象です。",

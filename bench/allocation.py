@@ -110,6 +110,7 @@ def main() -> None:
         "peak_memory_mb": round(peak / 1_000_000, 1),
         "placed": result.placed_count,
         "waiting": result.waiting_count,
+        "ineligible": result.ineligible_count,  # no 保育の必要性 (対象外), left out before ranking
         "target_s": 2.0,
         "python": platform.python_version(),
         "machine": platform.machine(),
@@ -122,7 +123,8 @@ def main() -> None:
         f"allocation: {APPLICANTS:,} applicants x {FACILITIES} facilities: median {report['median_s']} s "
         f"(min {report['min_s']}, max {report['max_s']}; CPU {report['median_cpu_s']} s; load {report['load_average_1m']}) "
         f"over {RUNS} runs; peak memory {report['peak_memory_mb']} MB; "
-        f"placed {result.placed_count:,}, waiting {result.waiting_count:,} -> {out}"
+        f"placed {result.placed_count:,}, waiting {result.waiting_count:,}, "
+        f"ineligible (対象外) {result.ineligible_count:,} -> {out}"
     )
 
 

@@ -1,7 +1,7 @@
 """Benchmark the household reader on a set of written descriptions (default evals/dev/households.yaml).
 
-An item's children are right when the count and every child's age band (age_min, age_max, oldest first)
-match; its parents are right when the stated keys (hours_per_month, tax_exempt, single_parent, on_leave)
+An item's children are right when the count and every child's age band (age_min, age_max, compared oldest
+first; min_age/max_age, a single age or a [min, max] pair are read too) match; its parents are right when the stated keys (hours_per_month, tax_exempt, single_parent, on_leave)
 match exactly. Prints both shares and the failures, and writes bench/results/households-<set>.json.
 
     .venv/bin/python bench/households.py [--set evals/dev/households.yaml]
@@ -28,13 +28,41 @@ def _date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+def _oldest_first(band: tuple[int, int]) -> tuple[int, int]:
+    return -band[1], -band[0]
+
+
+def expected_band(child: Any) -> tuple[int, int]:
+    """An expected child as (age_min, age_max): {age_min, age_max}, {min_age, max_age}, {age}, [min, max] or an age."""
+    if isinstance(child, dict):
+        if "age" in child and "age_min" not in child:
+            return int(child["age"]), int(child["age"])
+        low = child.get("age_min", child.get("min_age"))
+        high = child.get("age_max", child.get("max_age", low))
+        if low is None:
+            raise ValueError(f"child without an age: {child}")
+        return int(low), int(high)
+    if isinstance(child, list | tuple):
+        return int(child[0]), int(child[-1])
+    return int(child), int(child)
+
+
+def expected_parents(parents: dict[str, Any] | None) -> dict[str, Any]:
+    """The expected parents' facts, one parent's hours given as a number read as a list of one."""
+    out = dict(parents or {})
+    if "hours_per_month" in out and not isinstance(out["hours_per_month"], list):
+        out["hours_per_month"] = [out["hours_per_month"]]
+    return out
+
+
 def score_item(item: dict[str, Any]) -> dict[str, Any]:
     """Read one item and compare it with its expected children and parents."""
     reading = read_household(str(item["text"]), _date(item["reference_date"]))
-    got_children = [(c.age_min, c.age_max) for c in reading.children]
-    want_children = [(int(c["age_min"]), int(c["age_max"])) for c in item.get("children") or []]
+    # Bands are compared oldest first on both sides, so equal windows in another order still match.
+    got_children = sorted(((c.age_min, c.age_max) for c in reading.children), key=_oldest_first)
+    want_children = sorted((expected_band(c) for c in item.get("children") or []), key=_oldest_first)
     got_parents = reading.parents.as_dict()
-    want_parents = dict(item.get("parents") or {})
+    want_parents = expected_parents(item.get("parents"))
     return {
         "id": item["id"],
         "children_ok": got_children == want_children,

@@ -110,6 +110,12 @@ def test_description_is_normalised_before_reading() -> None:
         # 和暦 given by letter, birth month only
         ("R2.11生まれ", [(6, 6)]),
         ("2019年12月生まれ", [(6, 7)]),
+        ("R4生まれ", [(3, 4)]),
+        ("2017.9生まれ", [(9, 9)]),
+        # 年度生まれ is a school-year cohort: born 2 April 2018 .. 1 April 2019
+        ("平成30年度生まれ", [(7, 8)]),
+        ("おととしの8月に生まれた娘", [(2, 2)]),
+        ("小学校中学年", [(8, 10)]),
     ],
 )
 def test_mentions(text: str, expected: list[tuple[int, int]]) -> None:

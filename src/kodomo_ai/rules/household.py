@@ -73,7 +73,7 @@ _KANA_WORDS = {
     "ようちえん": "幼稚園", "あかちゃん": "赤ちゃん", "ふたご": "双子", "みつご": "三つ子", "ちょうなん": "長男",
     "ちょうじょ": "長女", "じなん": "次男", "じじょ": "次女", "さんなん": "三男", "さんじょ": "三女",
     "むすこ": "息子", "むすめ": "娘", "こども": "子ども", "すえっこ": "末っ子", "せいご": "生後", "うまれ": "生まれ",
-    "らいねん": "来年", "ことし": "今年", "らいげつ": "来月", "しゃかいじん": "社会人", "わたくし": "私",
+    "らいねん": "来年", "ことし": "今年", "きょねん": "去年", "おととし": "一昨年", "らいげつ": "来月", "しゃかいじん": "社会人", "わたくし": "私",
     "わたし": "私", "だんな": "旦那", "ひとりおや": "ひとり親", "ぼしかてい": "母子家庭", "ふしかてい": "父子家庭",
     "ひかぜい": "非課税", "いくきゅう": "育休", "にゅうがく": "入学",
 }  # fmt: skip
@@ -134,8 +134,9 @@ _ENTERED = r"(?:上がった|あがった|入った|入学した|入りました
 _CHILD_PATTERN = re.compile(
     "|".join(
         [
-            rf"(?P<wy>(?:19|20)\d{{2}})(?:年|[/.-])(?:(?P<wm>\d{{1,2}})(?:月|[/.-])(?:(?P<wd>\d{{1,2}})日?)?)?{_BIRTH_SUFFIX}",
-            rf"(?P<era>{ERA_NAMES}|[{ERA_LETTERS}])(?P<ey>元|\d{{1,2}})(?:年|[/.])(?:(?P<em>\d{{1,2}})(?:月|[/.])?(?:(?P<ed>\d{{1,2}})日?)?)?{_BIRTH_SUFFIX}",
+            rf"(?P<wy>(?:19|20)\d{{2}})(?:(?P<wfy>年度)|(?:年|[/.-])(?:(?P<wm>\d{{1,2}})(?:月|[/.-])?(?:(?P<wd>\d{{1,2}})日?)?)?){_BIRTH_SUFFIX}",
+            rf"(?P<era>{ERA_NAMES}|[{ERA_LETTERS}])(?P<ey>元|\d{{1,2}})(?:(?P<efy>年度)|(?:年|[/.])?(?:(?P<em>\d{{1,2}})(?:月|[/.])?(?:(?P<ed>\d{{1,2}})日?)?)?){_BIRTH_SUFFIX}",
+            r"(?P<rel>一昨年|去年|昨年|今年)(?:の(?P<rm>\d{1,2})月)?(?:に)?(?:生まれ|産まれ)",
             rf"(?P<entered>(?:今年|この春|今春|今年度)?(?:の(?:春|4月))?(?:に|から)?(?P<elevel>小学校|小学|中学校|中学|高校|大学)(?:に|へ)?{_ENTERED})",
             r"(?P<nextschool>(?:来年度|来年|再来年度|再来年|来春|この春|今年の春|今年|春|4月)(?:から|に|の春から)?(?:は)?(?:小学校|小学生|1年生|ピカピカの1年生))",
             r"(?P<nextlevel>(?:来年度|来年|来春|春|4月)(?:から|に)?(?:は)?(?P<level>中学|高校|大学)(?:生|校)?)",
@@ -148,6 +149,7 @@ _CHILD_PATTERN = re.compile(
             r"(?P<univ>大学院生|大学生|短大生|専門学校生|専門学生|専門学校に通|浪人生|浪人中)",
             r"(?P<school>小学校|小学|中学校|中学|高校|高等学校)(?P<sy>\d)年(?:生)?",
             r"(?P<sshort>[小中高])(?P<sn>\d)(?!時間|日|回|か月|人|歳|才|年|万|千|週)",
+            r"(?:小学校|小学)?の?(?P<gband>低学年|中学年|高学年)",
             r"(?P<stage>小学生|中学生|高校生|小学校に通|中学校に通|高校に通|幼稚園児|保育園児|未就学児|未満児|以上児)",
             r"(?P<kclass>年少々|年少|年中|年長)(?:さん|組|クラス|児)?",
             r"(?P<baby>新生児|赤ちゃん|赤ん坊|乳児|0歳児|生まれたばかり|産まれたばかり)",
@@ -282,10 +284,21 @@ def _level_before(text: str, position: int) -> str | None:
 def _read_match(m: re.Match[str], text: str, on: date) -> tuple[ChildReading, str] | None:
     """Read one match as a child and its kind: age, date, baby, cohort, stage or status."""
     basis = m.group(0)
-    if m.group("wy") or m.group("era"):
-        year = int(m.group("wy")) if m.group("wy") else western_year(m.group("era"), m.group("ey"))
-        month, day = (m.group("wm"), m.group("wd")) if m.group("wy") else (m.group("em"), m.group("ed"))
-        window = _date_window(year, int(month) if month else None, int(day) if day else None)
+    if m.group("wy") or m.group("era") or m.group("rel"):
+        if m.group("rel"):
+            year, month, day = (
+                on.year - {"一昨年": 2, "去年": 1, "昨年": 1}.get(m.group("rel"), 0),
+                m.group("rm"),
+                None,
+            )
+        elif m.group("wy"):
+            year, month, day = int(m.group("wy")), m.group("wm"), m.group("wd")
+        else:
+            year, month, day = western_year(m.group("era"), m.group("ey")), m.group("em"), m.group("ed")
+        if m.group("wfy") or m.group("efy"):  # 2016年度生まれ: born in the school year, 2 April to 1 April
+            window: tuple[date, date] | None = (date(year, 4, 2), date(year + 1, 4, 1))
+        else:
+            window = _date_window(year, int(month) if month else None, int(day) if day else None)
         child = _window_child(*window, on, basis) if window else None
         return (child, "date") if child else None
     if m.group("entered"):
@@ -316,6 +329,9 @@ def _read_match(m: re.Match[str], text: str, on: date) -> tuple[ChildReading, st
         return _age_child(age, on, basis), "age"
     if m.group("uni"):
         return _school_child(m.group("uni"), int(m.group("uy")), on, basis)
+    if m.group("gband"):
+        first = {"低学年": 6, "中学年": 8, "高学年": 10}[m.group("gband")]  # grades 1-2, 3-4, 5-6
+        return _cohort_child(first, first + 1, on, basis, f"小学校{m.group('gband')}"), "stage"
     if m.group("univ") or m.group("stage"):
         first, last, label = _STAGE_COHORTS[m.group("univ") or m.group("stage")]
         return _cohort_child(first, last, on, basis, label), "stage"

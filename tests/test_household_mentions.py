@@ -116,6 +116,13 @@ def test_description_is_normalised_before_reading() -> None:
         ("平成30年度生まれ", [(7, 8)]),
         ("おととしの8月に生まれた娘", [(2, 2)]),
         ("小学校中学年", [(8, 10)]),
+        # ages that are not a child's: ranges, limits, conditions, terms
+        ("0〜2歳は有料ですか。うちの子は1歳", [(1, 1)]),
+        ("4歳になったら無料？子どもは3歳", [(3, 3)]),
+        ("小1の壁が心配です。娘は年長", [(5, 6)]),
+        ("年少から入園させたい2歳の娘", [(2, 2)]),
+        ("双生児で、ともに4歳", [(4, 4), (4, 4)]),
+        ("年中（5）と小2（7）", [(7, 7), (5, 5)]),
     ],
 )
 def test_mentions(text: str, expected: list[tuple[int, int]]) -> None:
@@ -155,6 +162,7 @@ def test_a_household_count_is_not_a_count_of_children() -> None:
         ("週3で1日6時間", {"hours_per_month": [78]}),
         ("月に12日、1日8時間", {"hours_per_month": [96]}),
         ("週25時間", {"hours_per_month": [108]}),  # not 2 days of 5 hours
+        ("月100h、週30hr", {"hours_per_month": [100, 130]}),
     ],
 )
 def test_parents_as_stated(text: str, parents: dict) -> None:

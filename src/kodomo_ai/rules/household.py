@@ -84,7 +84,9 @@ _MONTHS = r"(?:か月|ヶ月|カ月|ケ月|箇月|ヵ月)"
 _CHILD_NAMES = r"長男|長女|次男|次女|三男|三女|四男|四女|末っ子|息子|娘"
 # 長男（12）: a bare number in brackets after a child is its age; 5つ: the native count of a small child's age;
 # 15、13、3歳: one counter after a list of numbers counts them all.
-_AGE_IN_BRACKETS = re.compile(rf"({_CHILD_NAMES}|子|ちゃん|くん)\((\d{{1,2}})\)")
+_AGE_IN_BRACKETS = re.compile(
+    rf"({_CHILD_NAMES}|子|ちゃん|くん|年少|年中|年長|[小中高]\d|年生)\((\d{{1,2}})\)"
+)
 _NATIVE_AGE = re.compile(
     r"(?<!\d)(\d{1,2})つ(?=[とで、。,)]|です|の(?:子|娘|息子|男の子|女の子|姉妹|兄弟|姉弟|兄妹)|$)"
 )
@@ -101,6 +103,7 @@ def normalise_description(text: str) -> str:
     text = _SCHOOL_NUMERAL.sub(lambda m: str(kanji_to_int(m.group(1))), text)
     text = _LEVEL_KANA.sub(lambda m: {"しょう": "小", "ちゅう": "中", "こう": "高"}[m.group(1)], text)
     text = text.replace("〜", "~").replace("ヵ月", "か月").replace("歳じ", "歳児").replace("歳はん", "歳半")
+    text = re.sub(r"(?<=\d)(?:h|hr|hrs|H)(?![a-zA-Z])", "時間", text)  # 月80h
     text = _AGE_IN_BRACKETS.sub(r"\1(\2歳)", text)
     text = _NATIVE_AGE.sub(r"\1歳", text)
     return _SHARED_COUNTER.sub(r"\1歳", text)
@@ -143,15 +146,17 @@ _CHILD_PATTERN = re.compile(
             r"(?P<nextk>(?:来年度|来年|再来年度|来春|春|4月)(?:から|に)?(?:は)?(?P<kl>年少|年中|年長)(?:さん)?(?:に|へ)?(?:なる|上がる|進級))",
             r"(?P<turn_when>来月|再来月|来週|もうすぐ|近々|今月|今年度(?:中に|中|内に|で)?|今年|もう少しで|じきに)?(?P<turn>\d{1,2})(?:歳|才)(?:に|を)?(?:なる|迎える|なります)(?!ばかり|た)",
             rf"生後(?P<pm>\d{{1,2}}){_MONTHS}|生まれて(?P<sm>\d{{1,2}}){_MONTHS}|(?P<bm>\d{{1,2}}){_MONTHS}(?=の|と|、|,|です|で|が|\)|双子|児|半)",
-            rf"(?P<ay>\d{{1,2}})(?:歳|才)(?P<half>半)?(?:(?P<am>\d{{1,2}}){_MONTHS})?(?P<classword>児クラス|クラス|児(?!童))?"
-            r"(?!まで|以上|未満|以下|から|到達|の年度|年度|になった後|に達|の誕生日|を過ぎ|を超え|差)",
+            # Not an age of a child here: a range (0~2歳), a limit (18歳まで), a condition (3歳になったら), 3歳児健診.
+            rf"(?<![~\-])(?P<ay>\d{{1,2}})(?:歳|才)(?P<half>半)?(?:(?P<am>\d{{1,2}}){_MONTHS})?(?P<classword>児クラス|クラス|児(?!童))?"
+            r"(?!まで|以上|未満|以下|から|到達|の年度|年度|になった後|に達|の誕生日|を過ぎ|を超え|差|になったら|になれば|になると"
+            r"|以降|以前|頃|ころ|健診|検診|健康診査)",
             r"(?P<uni>大学院|大学|短大|短期大学|専門学校|専門|高専)(?P<uy>\d)年(?:生)?",
             r"(?P<univ>大学院生|大学生|短大生|専門学校生|専門学生|専門学校に通|浪人生|浪人中)",
-            r"(?P<school>小学校|小学|中学校|中学|高校|高等学校)(?P<sy>\d)年(?:生)?",
-            r"(?P<sshort>[小中高])(?P<sn>\d)(?!時間|日|回|か月|人|歳|才|年|万|千|週)",
+            r"(?P<school>小学校|小学|中学校|中学|高校|高等学校)(?P<sy>\d)年(?:生)?(?!の壁)",
+            r"(?P<sshort>[小中高])(?P<sn>\d)(?!時間|日|回|か月|人|歳|才|年|万|千|週|の壁|ギャップ|プロブレム)",
             r"(?:小学校|小学)?の?(?P<gband>低学年|中学年|高学年)",
             r"(?P<stage>小学生|中学生|高校生|小学校に通|中学校に通|高校に通|幼稚園児|保育園児|未就学児|未満児|以上児)",
-            r"(?P<kclass>年少々|年少|年中|年長)(?:さん|組|クラス|児)?",
+            r"(?P<kclass>年少々|年少|年中|年長)(?:さん|組|クラス|児)?(?!から|まで)",
             r"(?P<baby>新生児|赤ちゃん|赤ん坊|乳児|0歳児|生まれたばかり|産まれたばかり)",
             r"(?P<adult>社会人|就職して(?:独立|自立)|独立して|働いて(?:いる|る)(?:長|次)?(?:男|女))",
             # A school year without its level (1年生, 小学校4年と2年) takes the level named before it.
@@ -405,7 +410,7 @@ _MULTIPLE_AFTER = re.compile(
 )
 _MULTIPLE_AROUND = re.compile(r"(\d)人\($")  # 子ども2人(小学生)
 _MULTIPLE_BEFORE = re.compile(r"(\d)人(?:とも|全員|共)(?:が|は|に)?$")  # 3人とも小学生
-_TWINS = re.compile(r"双子|三つ子|3つ子")
+_TWINS = re.compile(r"双子|双生児|三つ子|3つ子")
 
 
 @dataclass
@@ -522,7 +527,7 @@ def _size(text: str, earlier: list[_Mention], mention: _Mention) -> int:
 def _twins(text: str, mentions: list[_Mention]) -> None:
     """Give the mention nearest to 双子 / 三つ子 in the same sentence two (three) children."""
     for twins in _TWINS.finditer(text):
-        size = 2 if twins.group(0) == "双子" else 3
+        size = 2 if twins.group(0) in ("双子", "双生児") else 3
         start = max(text.rfind(ch, 0, twins.start()) for ch in "。!?\n") + 1
         stop = _SENTENCE_END.search(text, twins.end())
         end = stop.start() if stop else len(text)

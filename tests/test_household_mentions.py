@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from kodomo_ai.rules.household import normalise_description, read_household
+from kodomo_ai.rules.household import normalise_description, read_child, read_household
 from kodomo_ai.text.kana import kana_to_int, spell_numbers, spell_words
 
 DEC = date(2026, 12, 4)  # school year 2026: a cohort with クラス年齢 N is N or N+1 years old
@@ -82,6 +82,7 @@ def test_description_is_normalised_before_reading() -> None:
         ("子どもは2人。大学4年生、22歳です。", [(22, 22), (21, 22)]),
         # a named child after a clause break is another child even when the ages could match
         ("上の子が5歳で下の子が年中", [(5, 5), (4, 5)]),
+        ("長男は中3、14歳の次男", [(14, 15), (14, 14)]),
         # twins and triplets given once
         ("平成31年2月14日生まれの双子", [(7, 7), (7, 7)]),
         ("双子です。どちらも2020年10月生まれ。", [(6, 6), (6, 6)]),
@@ -127,6 +128,15 @@ def test_description_is_normalised_before_reading() -> None:
 )
 def test_mentions(text: str, expected: list[tuple[int, int]]) -> None:
     assert bands(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("field", "band"),
+    [("2019-05-01", (7, 7)), ("R3.5.10", (5, 5)), ("令和2年4月1日", (6, 6)), ("2019/12", (6, 7))],
+)
+def test_read_child_reads_a_bare_date(field: str, band: tuple[int, int]) -> None:
+    child = read_child(field, DEC)
+    assert (child.age_min, child.age_max) == band
 
 
 def test_a_joined_mention_keeps_one_basis_and_drops_the_school_year_assumption() -> None:

@@ -459,6 +459,15 @@ def _boundary(gap: str) -> str:
     return "weak" if re.search(r"[、,]", gap) else "same"
 
 
+def _names_own_child(text: str, last: _Mention, match: re.Match[str]) -> bool:
+    """True when the clauses of both readings name a child of their own (長男は中3、14歳の次男)."""
+    before = _clause(text, last.start, last.end)
+    after = _clause(text, match.start(), match.end())
+    return any(_CHILD_HEAD.search(part) for part in before) and any(
+        _CHILD_HEAD.search(part) for part in after
+    )
+
+
 def _joins(mention: _Mention, child: ChildReading, kind: str) -> bool:
     """True when `child` can be the same child as `mention`: overlapping births, a different kind of reading."""
     if max(mention.child.born_from, child.born_from) > min(mention.child.born_to, child.born_to):
@@ -497,6 +506,8 @@ def _mentions(text: str, on: date, weak_joins: bool) -> list[_Mention]:
         if mentions:
             last = mentions[-1]
             boundary = _boundary(text[last.end : match.start()])
+            if boundary == "weak" and _names_own_child(text, last, match):
+                boundary = "strong"  # 長男は中3、14歳の次男: each side names its child
             if (boundary == "same" or (boundary == "weak" and weak_joins)) and _joins(last, child, kind):
                 _join(last, child, kind, text, match.end(), on)
                 continue
@@ -615,12 +626,11 @@ def read_household(text: str, reference_date: date) -> HouseholdReading:
 def read_child(description: str, reference_date: date) -> ChildReading:
     """Read one child from a short description (中3, 2019-05-01, 令和2年4月1日, 4歳, 年長); ValueError if unclear."""
     text = normalise_description(description)
-    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
-    if iso:
-        text = f"{iso.group(1)}年{iso.group(2)}月{iso.group(3)}日生まれ"
-    elif re.fullmatch(rf"(?:(?:19|20)\d{{2}}年|(?:{ERA_NAMES})(?:元|\d{{1,2}})年)[\d月日]*", text):
-        text += "生まれ"
     children = _read_children(text, reference_date)
+    if not children and re.search(
+        r"\d", text
+    ):  # a bare date in a form field: 2019-05-01, R3.5.10, 令和2年4月1日
+        children = _read_children(text + "生まれ", reference_date)
     if len(children) != 1:
         raise ValueError(f"子どもの年齢・学年・生年月日として読めません: {description}")
     return children[0]

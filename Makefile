@@ -37,7 +37,7 @@ typecheck: install
 	$(BIN)/mypy src
 
 pytest: install system-deps
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=25
 
 test: lint typecheck pytest
 

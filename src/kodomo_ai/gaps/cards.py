@@ -1,8 +1,8 @@
 """Cards from gaps: a draft prefilled from the best sources, checked like corpus cards, published live.
 
 Publishing writes the card into a new index generation (readers move to it on their next request, no
-restart) and into a card file under the data dir (`published/cards/gap-cards.yaml`), so an ingest that
-includes that folder keeps it.
+restart) and into a card file under the data dir (`published/cards/gap-cards.yaml`). An ingest keeps the
+live gap cards of the index it starts from (ids `gap-…`); the file carries them to another index.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import yaml
 from kodomo_ai.engines.base import AnswerEngine, EngineRequest
 from kodomo_ai.grounding import check_grounding
 from kodomo_ai.index.knowledge_base import KnowledgeBase
+from kodomo_ai.ingest.cards import PUBLISHED_PREFIX
 from kodomo_ai.retrieval import Filters, Retriever
 from kodomo_ai.schema import Card
 
@@ -26,7 +27,7 @@ PUBLISHED_FILE = Path("published") / "cards" / "gap-cards.yaml"
 
 def card_id_for(question: str) -> str:
     """A stable id for a card made from a gap (gap-<hash of its question>)."""
-    return "gap-" + hashlib.sha1(question.encode("utf-8")).hexdigest()[:10]
+    return PUBLISHED_PREFIX + hashlib.sha1(question.encode("utf-8")).hexdigest()[:10]
 
 
 def draft_card(

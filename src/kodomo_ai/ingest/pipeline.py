@@ -17,7 +17,7 @@ from kodomo_ai.index.catalog import Catalog
 from kodomo_ai.index.generations import IndexSnapshot
 from kodomo_ai.index.knowledge_base import KnowledgeBase, chunk_metadata
 from kodomo_ai.index.lexical import index_terms
-from kodomo_ai.ingest.cards import cards_from_qa_page, load_card_file
+from kodomo_ai.ingest.cards import cards_from_qa_page, is_published, load_card_file
 from kodomo_ai.ingest.chunking import chunk_document
 from kodomo_ai.ingest.loaders import SUPPORTED_SUFFIXES, load_file
 from kodomo_ai.ingest.normalise import normalise_text
@@ -170,7 +170,8 @@ def ingest_paths(
         card_files = sorted(p for folder in folders for p in folder.rglob("cards/*.yaml"))
         if card_files or run.qa_cards:
             target = txn.draft().catalog if txn.started else base
-            rows = _card_rows(kb, target, card_files, run.qa_cards, report)
+            published = [c for c, _ in base.cards() if is_published(c)]
+            rows = _card_rows(kb, target, card_files, run.qa_cards, report, published)
             if _cards_differ(target, rows):
                 target = txn.draft().catalog
                 target.replace_cards(rows)
@@ -272,18 +273,22 @@ def _write_batch(kb: KnowledgeBase, draft: IndexSnapshot, pending: list[tuple[Do
 
 
 def _card_rows(
-    kb: KnowledgeBase, catalog: Catalog, files: list[Path], qa_cards: list[Card], report: IngestReport
-) -> list[tuple[Card, np.ndarray]]:
+    kb: KnowledgeBase, catalog: Catalog, files: list[Path], qa_cards: list[Card], report: IngestReport,
+    published: list[Card] | None = None,
+) -> list[tuple[Card, np.ndarray]]:  # fmt: skip
     """Check every card against the indexed documents and embed its wordings (unchanged ones are reused).
 
     A card whose document is not indexed or whose quote is not in that document gets an error line; the
-    others are returned with their vectors.
+    others are returned with their vectors. `published` cards (from the gap report, already live) are kept
+    unless a card file of this run has the same id.
     """
     cards = list(qa_cards)
     for path in files:
         loaded, errors = load_card_file(path)
         cards.extend(loaded)
         report.errors.extend(errors)
+    ids = {c.card_id for c in cards}
+    cards.extend(c for c in published or [] if c.card_id not in ids)
     docs = {d["doc_id"]: d for d in catalog.documents()}
     texts: dict[str, str] = {}
     for chunk, _terms, _doc in catalog.all_chunks():

@@ -99,3 +99,11 @@ def corpus_kb(tmp_path_factory: pytest.TempPathFactory, embedder):  # type: igno
     report = ingest_paths(kb, [ROOT / "corpus"])
     assert not report.errors, [str(e) for e in report.errors]
     return kb
+
+
+@pytest.fixture(scope="session")
+def people_kb(tmp_path_factory: pytest.TempPathFactory, embedder):  # type: ignore[no-untyped-def]
+    """The 5-document test corpus indexed once for the hand-off and LINE tests (they only read it)."""
+    from line_server import index_test_corpus
+
+    return index_test_corpus(tmp_path_factory.mktemp("people-index"), embedder)

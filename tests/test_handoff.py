@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from line_server import index_test_corpus, small_app
+from line_server import small_app
 
 from kodomo_ai.handoff.hours import TOKYO, load_office, when_text
 from kodomo_ai.handoff.urgency import read_need
@@ -18,11 +18,10 @@ ASK_PERSON = "担当者と直接話せますか？人と話したい"
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[dict[str, Any]]:
+def web(tmp_path_factory: pytest.TempPathFactory, people_kb: Any) -> Iterator[dict[str, Any]]:
     """The API over the test corpus with caseworker and trainer keys."""
-    kb = index_test_corpus(tmp_path_factory.mktemp("handoff-index"), embedder)
     data_dir = tmp_path_factory.mktemp("handoff-data")
-    app = small_app(data_dir, kb)
+    app = small_app(data_dir, people_kb)
     storage = app.state.kodomo.storage
     keys = {
         role: {"Authorization": f"Bearer {storage.create_key(role)[1]}"} for role in ("caseworker", "trainer")
@@ -96,6 +95,13 @@ def test_despair_then_a_request_is_urgent_and_listed_first(web: dict[str, Any]) 
     urgent = _ask(client, ASK_PERSON, hard["conversation_id"])
     urgent_number = _case_number(urgent)
     assert "0120-279-338" in urgent["answer"]  # while they wait, the lines again
+    # The lines the parent was given stay readable in the case and in the saved conversation.
+    case = client.get(f"/v1/inbox/{urgent_number}", headers=worker).json()
+    given = "\n".join(e["text"] for e in case["entries"] if e["author"] == "assistant")
+    assert "0120-279-338" in given, given
+    saved = client.put(f"/v1/conversations/{hard['conversation_id']}/turns/{hard['answer_id']}",
+                       json=hard, headers={"X-Browser-Id": "handoff-test-0123456789abcdef"})  # fmt: skip
+    assert saved.status_code == 204, saved.text
     inbox = client.get("/v1/inbox", headers=worker).json()
     numbers = [c["number"] for c in inbox]
     assert numbers.index(urgent_number) < numbers.index(calm_number)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from line_server import FakeLine, index_test_corpus, running, small_app
+from line_server import FakeLine, running, small_app
 
 from kodomo_ai.line.messages import MAX_ALT_TEXT, MAX_MESSAGES, MAX_TEXT, answer_messages
 
@@ -21,12 +21,11 @@ PHONE = "090-3141-5926"
 
 
 @pytest.fixture(scope="module")
-def line(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[dict[str, Any]]:
+def line(tmp_path_factory: pytest.TempPathFactory, people_kb: Any) -> Iterator[dict[str, Any]]:
     """The API with a LINE channel pointed at a fake LINE platform, and a caseworker key."""
-    kb = index_test_corpus(tmp_path_factory.mktemp("line-index"), embedder)
     data_dir = tmp_path_factory.mktemp("line-data")
     with running(SECRET, TOKEN) as fake:
-        app = small_app(data_dir, kb, line_channel_secret=SECRET, line_channel_access_token=TOKEN,
+        app = small_app(data_dir, people_kb, line_channel_secret=SECRET, line_channel_access_token=TOKEN,
                         line_api_base_url=fake.url)  # fmt: skip
         key = app.state.kodomo.storage.create_key("caseworker")[1]
         with TestClient(app) as client:

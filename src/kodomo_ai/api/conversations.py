@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from kodomo_ai.api.records import MAX_STORED_CHARS, masked
+from kodomo_ai.api.records import MAX_STORED_CHARS, answer_numbers, masked
 from kodomo_ai.api.storage import ConversationTurn, SavedTurn, Storage, utcnow
 
 # The UI sends a random id per browser (kept in a cookie); only its hash is stored.
@@ -46,8 +47,9 @@ class SaveRefused(Exception):
 
 
 def save_turn(
-    storage: Storage, owner: str, conversation_id: str, answer_id: str, shown: dict[str, Any]
-) -> None:
+    storage: Storage, owner: str, conversation_id: str, answer_id: str, shown: dict[str, Any],
+    public: Iterable[str] = (),
+) -> None:  # fmt: skip
     """Save one answered turn for the browser `owner`, as its page showed it.
 
     The question comes from the server's own masked record; the answer text is kept only when it is the
@@ -62,7 +64,9 @@ def save_turn(
     answer = str(shown.get("answer") or "")
     # Stored answers are masked and cut to MAX_STORED_CHARS; twice that is enough text to compare, and keeps
     # the masker within its input limit.
-    if answer != turn.answer and masked(answer[: 2 * MAX_STORED_CHARS]) != turn.answer:
+    # The contact numbers were kept readable when the turn was stored (records.record_answer).
+    kept = set(public) | answer_numbers(shown)
+    if answer != turn.answer and masked(answer[: 2 * MAX_STORED_CHARS], kept) != turn.answer:
         raise SaveRefused("answer")
     cited = {c.get("chunk_id") for c in turn.citations or []}
     citations = [c for c in shown.get("citations") or [] if c.get("chunk_id") in cited]

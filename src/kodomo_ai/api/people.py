@@ -6,6 +6,7 @@ the gray-zone note and the learned scope label, which is all the desk needs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -86,16 +87,23 @@ def line_link(settings: Any) -> LineLink | None:
     return LineLink(secret, LineSender(token, settings.line_api_base_url), LineIdentity(key))
 
 
-def desk_for(state: AppState, principal: Principal) -> HandoffDesk:
-    """A desk whose every step is audited as `principal`, delivering LINE replies by push."""
-    services = people(state)
+def auditor(state: AppState, principal: Principal) -> Callable[[str, str, str], None]:
+    """One audit row per step, as `principal`: (action, what was given, what came of it), masked."""
 
     def audit(action: str, given: str, result: str) -> None:
         state.storage.record_audit(audit_entry(principal, action, input=given, output=result))
 
+    return audit
+
+
+def desk_for(state: AppState, principal: Principal) -> HandoffDesk:
+    """A desk whose every step is audited as `principal`, delivering LINE replies by push."""
+    services = people(state)
     couriers: dict[str, Courier] = {"line": services.line.courier} if services.line else {}
     office = load_office(state.settings.municipality)
-    return HandoffDesk(services.handoff, office, services.contacts, audit=audit, couriers=couriers)
+    return HandoffDesk(
+        services.handoff, office, services.contacts, audit=auditor(state, principal), couriers=couriers
+    )
 
 
 @dataclass
@@ -208,8 +216,9 @@ def record_with_people(
     conversation = conversation_id or new_id()
     shown = web_response(data, after_answer(state, principal, data, conversation_id=conversation))
     conversation, answer_id = record_answer(
-        state.storage, principal, shown, audience=audience, conversation_id=conversation, action=action
-    )
+        state.storage, principal, shown, audience=audience, conversation_id=conversation, action=action,
+        public=people(state).contacts.numbers(),
+    )  # fmt: skip
     record_signal(state, principal, shown, answer_id=answer_id, conversation_id=conversation)
     return shown, conversation, answer_id
 

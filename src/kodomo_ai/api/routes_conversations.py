@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kodomo_ai.api import conversations as store
 from kodomo_ai.api.deps import StateDep
 from kodomo_ai.api.errors import ApiError
+from kodomo_ai.api.people import people
 from kodomo_ai.api.schemas import MAX_QUESTION_CHARS
 
 router = APIRouter(tags=["conversations"])
@@ -135,7 +136,8 @@ def save_turn(
     """Save an answered turn (from /v1/consult) in this browser's conversation list."""
     owner = _owner(browser_id)
     try:
-        store.save_turn(state.storage, owner, conversation_id, answer_id, body.model_dump())
+        store.save_turn(state.storage, owner, conversation_id, answer_id, body.model_dump(),
+                        public=people(state).contacts.numbers())  # fmt: skip
     except store.SaveRefused as refused:
         raise ApiError(404, "not_found", "保存できる回答が見つかりません", str(refused)) from None
 

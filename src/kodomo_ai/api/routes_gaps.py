@@ -12,8 +12,7 @@ from sqlalchemy import select
 from kodomo_ai.api.auth import Principal
 from kodomo_ai.api.deps import AppState, Caseworker, StateDep
 from kodomo_ai.api.errors import ApiError
-from kodomo_ai.api.people import people
-from kodomo_ai.api.records import audit_entry
+from kodomo_ai.api.people import auditor, people
 from kodomo_ai.api.storage import ConversationTurn, Feedback, Storage
 from kodomo_ai.gaps.report import load_threshold
 from kodomo_ai.gaps.review import CardReview, ReviewError
@@ -77,13 +76,9 @@ class DraftOut(BaseModel):
 def review_for(state: AppState, principal: Principal) -> CardReview:
     """The review desk over the app's index, auditing as `principal`."""
     consultant = state.consultant()
-
-    def audit(action: str, given: str, result: str) -> None:
-        state.storage.record_audit(audit_entry(principal, action, input=given, output=result))
-
     return CardReview(
         people(state).gaps, state.kb, consultant.retriever, consultant.fallback, data_dir=state.settings.data_dir,
-        municipality=state.settings.municipality, audit=audit,
+        municipality=state.settings.municipality, audit=auditor(state, principal),
     )  # fmt: skip
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
@@ -9,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kodomo_ai.api.deps import Caseworker, PublicCaller, StateDep
 from kodomo_ai.api.errors import ApiError
-from kodomo_ai.api.people import desk_for, open_case, people
+from kodomo_ai.api.people import auditor, desk_for, open_case, people
 from kodomo_ai.handoff.desk import CaseClosed, CaseNotFound
 from kodomo_ai.handoff.store import URGENCY_LABELS
 from kodomo_ai.handoff.urgency import NORMAL
@@ -128,7 +130,7 @@ def inbox(
 ) -> Any:  # fmt: skip
     """Cases by urgency, then by waiting time (active = not closed)."""
     rows = people(state).handoff.cases(None if status == "all" else status)
-    state.storage.record_audit(_audit(principal, "inbox_list", status, f"{len(rows)} cases"))
+    auditor(state, principal)("inbox_list", status, f"{len(rows)} cases")
     return [
         {"number": c.number, "status": c.status, "urgency": c.urgency,
          "urgency_label": URGENCY_LABELS.get(c.urgency, str(c.urgency)), "reason": c.reason, "channel": c.channel,
@@ -138,14 +140,23 @@ def inbox(
     ]  # fmt: skip
 
 
+@contextmanager
+def _case_steps(number: str) -> Iterator[None]:
+    """A desk step on case `number`: an unknown case is a 404, a closed one a 409."""
+    try:
+        yield
+    except CaseNotFound:
+        raise _missing(number) from None
+    except CaseClosed:
+        raise ApiError(409, "case_closed", f"受付番号 {number} の相談は終了しています", "number") from None
+
+
 @router.get("/v1/inbox/{number}", response_model=CaseOut)
 def read_case(number: str, principal: Caseworker, state: StateDep) -> Any:
     """One case with its masked conversation, replies and notes (reading is audited too)."""
     desk = desk_for(state, principal)
-    try:
+    with _case_steps(number):
         case = desk.find(number)
-    except CaseNotFound:
-        raise _missing(number) from None
     desk.audit("handoff_view", "", case.number)
     return desk.view(case, internal=True)
 
@@ -154,12 +165,8 @@ def read_case(number: str, principal: Caseworker, state: StateDep) -> Any:
 def reply(number: str, body: CaseText, principal: Caseworker, state: StateDep) -> Any:
     """Reply to the parent: shown in their web conversation, or pushed to them on LINE."""
     desk = desk_for(state, principal)
-    try:
+    with _case_steps(number):
         case, _entry = desk.reply(number, body.text, principal.key_id)
-    except CaseNotFound:
-        raise _missing(number) from None
-    except CaseClosed:
-        raise ApiError(409, "case_closed", f"受付番号 {number} の相談は終了しています", "number") from None
     return desk.view(desk.find(case.number), internal=True)
 
 
@@ -167,10 +174,8 @@ def reply(number: str, body: CaseText, principal: Caseworker, state: StateDep) -
 def note(number: str, body: CaseText, principal: Caseworker, state: StateDep) -> Any:
     """An internal note (never shown to the parent)."""
     desk = desk_for(state, principal)
-    try:
+    with _case_steps(number):
         desk.note(number, body.text, principal.key_id)
-    except CaseNotFound:
-        raise _missing(number) from None
     return desk.view(desk.find(number), internal=True)
 
 
@@ -178,14 +183,6 @@ def note(number: str, body: CaseText, principal: Caseworker, state: StateDep) ->
 def close(number: str, body: CloseRequest, principal: Caseworker, state: StateDep) -> Any:
     """Close a case; a LINE parent is told, and the sealed push address is erased."""
     desk = desk_for(state, principal)
-    try:
+    with _case_steps(number):
         case = desk.close(number, principal.key_id, body.reason)
-    except CaseNotFound:
-        raise _missing(number) from None
     return desk.view(case, internal=True)
-
-
-def _audit(principal: Any, action: str, given: str, result: str) -> Any:
-    from kodomo_ai.api.records import audit_entry
-
-    return audit_entry(principal, action, input=given, output=result)

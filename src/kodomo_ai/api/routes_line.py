@@ -112,6 +112,7 @@ def answer_text(
         audience="parent",
         conversation_id=conversation,
         action="line_message",
+        public=people(state).contacts.numbers(),
     )
     record_signal(state, principal, data, answer_id=answer_id, conversation_id=conversation, channel="line")
     offer = bool(extra.offer) or data.get("mode") == "abstain"

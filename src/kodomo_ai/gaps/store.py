@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, String, Text, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from kodomo_ai.tables import TableStore, utcnow
+
+__all__ = ["CardDraft", "GapStore", "Signal", "utcnow"]
 DRAFT_STATUSES = ("draft", "approved", "live", "rejected")
 GAP_KINDS = ("abstain", "low_confidence", "thumbs_down")
-
-
-def utcnow() -> dt.datetime:
-    """Now, in UTC."""
-    return dt.datetime.now(dt.UTC)
 
 
 class GapBase(DeclarativeBase):
@@ -56,19 +51,10 @@ class CardDraft(GapBase):
     history: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
-class GapStore:
-    """Signals and drafts on an SQLAlchemy engine; each call is one transaction."""
+class GapStore(TableStore):
+    """Signals and drafts on the service database; each call is one transaction."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        GapBase.metadata.create_all(engine)
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session committed at the end, rolled back on any error."""
-        with self._sessions.begin() as session:
-            yield session
+    metadata = GapBase.metadata
 
     def record(self, signal: Signal) -> None:
         """Store one answer's signal."""

@@ -5,21 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, select
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from kodomo_ai.tables import TableStore, utcnow
+
+__all__ = ["Case", "CaseEntry", "HandoffStore", "utcnow"]
 STATUSES = ("open", "answered", "closed")
 URGENCY_LABELS = {2: "高", 1: "通常"}
-
-
-def utcnow() -> dt.datetime:
-    """Now, in UTC."""
-    return dt.datetime.now(dt.UTC)
 
 
 def aware(moment: dt.datetime) -> dt.datetime:
@@ -70,19 +65,10 @@ def new_number(now: dt.datetime) -> str:
     return f"{now:%y%m%d}-{secrets.randbelow(10000):04d}"
 
 
-class HandoffStore:
-    """Cases and entries on an SQLAlchemy engine; each call is one transaction."""
+class HandoffStore(TableStore):
+    """Cases and entries on the service database; each call is one transaction."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        HandoffBase.metadata.create_all(engine)
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session committed at the end, rolled back on any error."""
-        with self._sessions.begin() as session:
-            yield session
+    metadata = HandoffBase.metadata
 
     def open_case(self, case: Case, entries: list[CaseEntry]) -> Case:
         """Store a new case with its first entries; the number is drawn again on the rare clash."""

@@ -19,6 +19,7 @@ from kodomo_ai.safety.injection import detect_injection
 _LIST_MARK = re.compile(r"^(?:[-*・●]\s*|\d+[.)]\s+)")
 _CONTINUATION = ("ただし", "なお", "また、", "このため", "その場合", "ただ、")
 _ANNOUNCES_LIST = re.compile(r"(次の|以下の)[^。]{0,20}(です|ます|とおり|通り)?[。:：]?$|[:：]$")
+_POINTER = re.compile(r"^詳しくは[^。]*(?:見て|ご覧)(?:ください|下さい)。?$")
 _PLAIN_FILE = Path(__file__).with_name("data") / "plain_words.yaml"
 Embed = Callable[[list[str], str], np.ndarray]
 Asked = Callable[[str], dict[str, float]]
@@ -78,7 +79,13 @@ def units(text: str) -> list[tuple[str, str]]:
         shown = "\n・".join(lines) if len(lines) > 1 else lines[0]
         # Table rows and fragments read badly on their own; instructions planted in a document are data,
         # never something to repeat to the user.
-        if len(shown) < 12 or shown.startswith(("|", "#")) or detect_injection(shown):
+        # A pointer to another document (「詳しくは…を見てください」) answers nothing; the citation already links it.
+        if (
+            len(shown) < 12
+            or shown.startswith(("|", "#"))
+            or _POINTER.search(shown)
+            or detect_injection(shown)
+        ):
             continue
         out.append((unit.strip(), shown))
     return out

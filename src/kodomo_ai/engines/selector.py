@@ -22,7 +22,8 @@ from kodomo_ai.index.lexical import content_terms, index_terms
 SELECTOR_FILE = Path(__file__).with_name("data") / "selector.json"
 FEATURES = (
     "dense", "dense_gap", "dense_top", "lexical", "weighted_lexical", "hit", "first", "answer_form",
-    "digits", "length",
+    "digits", "length", "bigrams", "bigrams_gap", "weighted_lexical_gap", "bigrams_before", "bigrams_after",
+    "bigrams_rank", "dense_rank", "bigrams_top",
 )  # fmt: skip
 # What a sentence that answers each kind of question contains: forms of Japanese answers, not question words.
 ANSWER_FORMS: dict[str, re.Pattern[str]] = {
@@ -65,19 +66,51 @@ def features(
     # A question word found in few candidates says more than one found in all of them.
     weight = {t: math.log(1 + n / (df.get(t, 0) + 0.5)) for t in wanted}
     total = sum(weight.values()) or 1.0
+    grams = _bigram_overlap(question, candidates)
+    weighted = [sum(weight[t] for t in wanted & terms[i]) / total for i in range(n)]
+    grams_rank, dense_rank = _ranks(grams), _ranks(sims)
     rows = []
     for i, cand in enumerate(candidates):
         shared = wanted & terms[i]
         form = sum(
             p for kind, p in asked.items() if kind in ANSWER_FORMS and ANSWER_FORMS[kind].search(cand.text)
         )
+        # The answer often sits beside the sentence that repeats the question's words (same chunk).
+        before = grams[i - 1] if i > 0 and candidates[i - 1].hit_rank == cand.hit_rank else 0.0
+        after = grams[i + 1] if i + 1 < n and candidates[i + 1].hit_rank == cand.hit_rank else 0.0
         rows.append([
             float(sims[i]), float(sims[i] - sims.max()), float(sims[i] == sims.max()),
-            len(shared) / max(len(wanted), 1), sum(weight[t] for t in shared) / total,
+            len(shared) / max(len(wanted), 1), weighted[i],
             1.0 / (1 + cand.hit_rank), float(cand.order == 0), form,
             float(bool(_DIGIT.search(cand.text))), math.log(max(len(cand.text), 1)),
+            grams[i], grams[i] - max(grams), weighted[i] - max(weighted), before, after,
+            1.0 / (1 + grams_rank[i]), 1.0 / (1 + dense_rank[i]), float(grams_rank[i] == 0),
         ])  # fmt: skip
     return np.asarray(rows, dtype=np.float64).reshape(n, len(FEATURES))
+
+
+def _bigram_overlap(question: str, candidates: Sequence[Candidate]) -> list[float]:
+    """Idf-weighted share of the question's character bigrams in each candidate (robust to word splits)."""
+    asked = _bigrams(question)
+    grams = [_bigrams(c.text) & asked for c in candidates]
+    df = Counter(g for row in grams for g in row)
+    weight = {g: math.log(1 + len(candidates) / (df.get(g, 0) + 0.5)) for g in asked}
+    total = sum(weight.values()) or 1.0
+    return [sum(weight[g] for g in row) / total for row in grams]
+
+
+def _bigrams(text: str) -> set[str]:
+    compact = re.sub(r"\s+", "", text)
+    return {compact[i : i + 2] for i in range(len(compact) - 1)}
+
+
+def _ranks(values: Sequence[float] | np.ndarray) -> list[int]:
+    """0 for the highest value, 1 for the next … (ties by position, so the result is deterministic)."""
+    order = sorted(range(len(values)), key=lambda i: (-float(values[i]), i))
+    ranks = [0] * len(values)
+    for rank, i in enumerate(order):
+        ranks[i] = rank
+    return ranks
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,11 @@
 --fit: the cards' wordings (question + paraphrases of one card = one need said differently) are clustered at
 each cut; the cut with the best adjusted Rand index against the card ids is kept (a seeded sample of cards).
 The week (evals/dev/gap_week.py) mixes questions the corpus answers, out-of-scope questions, emergencies and
-planted gap topics the corpus does not cover; figures: are the report's largest topics the planted gaps
-(precision of the top k, k = number of planted topics), how pure and complete each planted topic's group is.
+planted gap topics the corpus does not cover, through the real API on a copy of the data dir's index.
+Figures: are the report's k largest topics the planted gaps (k = number of planted gaps; precision = share of
+the k whose majority is a planted gap, recall = share of the planted gaps that lead one of them), how pure and
+complete each planted gap's group is; then a card is drafted from each gap's group, approved by a second
+person and published, and two held-out paraphrases per gap are asked: answered by that card or not.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -59,40 +63,95 @@ def fit(args: argparse.Namespace) -> None:
     print(json.dumps({k: v for k, v in result.items() if k != "grid"}, ensure_ascii=False))
 
 
+def _score(report: Any, items: list[dict[str, Any]], truth: dict[str, str]) -> dict[str, Any]:
+    """How well the report's largest topics are the planted gaps.
+
+    top_k_precision: of the k largest topics (k = number of planted gaps), the share whose majority is a
+    planted gap; top_k_recall: the share of planted gaps that is the majority of one of them. Per gap: how
+    many of its questions the report flagged, its largest group, that group's rank, purity (share of the
+    group that is this gap) and completeness (share of the gap's flagged questions in that group).
+    """
+    planted = sorted({i["topic"] for i in items if i["topic"].startswith("gap:")})
+    k = len(planted)
+    majority = [Counter(truth.get(a, "?") for a in t.answer_ids).most_common(1)[0][0] for t in report.topics]
+    top = majority[:k]
+    flagged_ids = {a for t in report.topics for a in t.answer_ids}
+    per_gap = []
+    for topic in planted:
+        mine = {a for a, t in truth.items() if t == topic}
+        counts = [sum(a in mine for a in t.answer_ids) for t in report.topics]
+        best = int(np.argmax(counts)) if counts and max(counts) else -1
+        group = report.topics[best] if best >= 0 else None
+        per_gap.append({
+            "topic": topic, "asked": sum(1 for i in items if i["topic"] == topic),
+            "flagged": len(mine & flagged_ids), "largest_group": counts[best] if group else 0,
+            "rank": best + 1 if group else None,
+            "purity": round(counts[best] / group.count, 3) if group else 0.0,
+            "completeness": round(counts[best] / max(1, len(mine & flagged_ids)), 3) if group else 0.0,
+            "label": group.label if group else "",
+        })  # fmt: skip
+    noise = Counter(truth.get(a, "?") for a in flagged_ids)
+    return {
+        "planted_gaps": k, "top_k": [{"rank": n + 1, "count": t.count, "majority": m, "label": t.label}
+                                     for n, (t, m) in enumerate(zip(report.topics[:k], top, strict=False))],
+        "top_k_precision": round(sum(m in planted for m in top) / k, 3),
+        "top_k_recall": round(len(set(top) & set(planted)) / k, 3),
+        "per_gap": per_gap, "flagged_by_truth": dict(noise.most_common()),
+    }  # fmt: skip
+
+
 def week(args: argparse.Namespace) -> None:
-    """Run a generated week through the API's consult path and score the gap report."""
+    """Run a generated week through the API's consult path, score the gap report, publish cards from it."""
+    import shutil
+    import tempfile
+
     from fastapi.testclient import TestClient
-    from gap_week import generate
+    from gap_week import PARAPHRASES, generate
+    from sqlalchemy import update
 
     from kodomo_ai.api import create_app
     from kodomo_ai.api.people import people
+    from kodomo_ai.api.routes_gaps import thumbs_down
+    from kodomo_ai.api.storage import Feedback
     from kodomo_ai.config import Settings
     from kodomo_ai.gaps.report import load_threshold
-    from kodomo_ai.gaps.review import CardReview
+    from kodomo_ai.gaps.review import CardReview, ReviewError
+    from kodomo_ai.gaps.store import Signal
 
+    # Work on a copy: publishing changes the index, and a rerun must start from the same one.
+    work = Path(tempfile.mkdtemp(prefix="gap-week-"))
+    shutil.copytree(Path(args.data_dir) / "index", work / "index")
     # One client sends the whole week: the per-client parent limit would turn most of it into 429s.
-    settings = Settings(
-        data_dir=Path(args.data_dir), models_path=Path(args.models), parent_rate_per_minute=10**6
-    )
+    settings = Settings(data_dir=work, models_path=Path(args.models), parent_rate_per_minute=10**6)
     app = create_app(settings)
     state = app.state.kodomo
     items = generate(seed=args.seed, total=args.total)
     start = dt.datetime(2026, 11, 16, tzinfo=dt.UTC)
+    end = start + dt.timedelta(days=7)
     client = TestClient(app)
     started = time.perf_counter()
     truth: dict[str, str] = {}
+    modes: Counter[str] = Counter()
     for n, item in enumerate(items):
         body = client.post("/v1/consult", json={"question": item["question"]}).json()
         if "answer_id" not in body:
+            modes["error"] += 1
             continue
-        # Spread the week: each signal gets the time its item was generated for.
-        signal = people(state).gaps.signal(body["answer_id"])
-        if signal is not None:
-            with people(state).gaps.session() as session:
-                row = session.merge(signal)
-                row.at = start + dt.timedelta(minutes=int(item["minute"]))
+        # Every item is a question: a scope label here shows where a question was routed instead of answered.
+        scope = next((n.split(":", 1)[1] for n in body.get("notes") or [] if n.startswith("scope:")), "")
+        modes[f"{item['topic'].split(':')[0]}:{body['mode']}{':' + scope if scope else ''}"] += 1
+        # Spread the week: each signal and thumbs-down gets the time its item was generated for.
+        at = start + dt.timedelta(minutes=int(item["minute"]))
+        with people(state).gaps.session() as session:
+            row = session.get(Signal, body["answer_id"])
+            if row is not None:
+                row.at = at
         if item.get("thumbs_down"):
             client.post("/v1/feedback", json={"answer_id": body["answer_id"], "rating": "down"})
+            with state.storage.session() as session:
+                session.execute(
+                    update(Feedback).where(Feedback.answer_id == body["answer_id"]).values(created_at=at)
+                )
         truth[body["answer_id"]] = item["topic"]
         if n % 50 == 0:
             print(f"{n}/{len(items)} {time.perf_counter() - started:.0f}s", file=sys.stderr)
@@ -100,38 +159,49 @@ def week(args: argparse.Namespace) -> None:
     consultant = state.consultant()
     review = CardReview(people(state).gaps, state.kb, consultant.retriever, consultant.fallback,
                         data_dir=settings.data_dir)  # fmt: skip
-    report = review.report(start, start + dt.timedelta(days=7), threshold=load_threshold())
-    planted = sorted({i["topic"] for i in items if i["topic"].startswith("gap:")})
-    top = report.topics[: len(planted)]
-    majority = [Counter(truth.get(a, "?") for a in t.answer_ids).most_common(1)[0] for t in top]
-    found = {label for label, _ in majority if label in planted}
-    groups = []
-    for topic in planted:
-        asked = sum(1 for i in items if i["topic"] == topic)
-        flagged = [
-            a
-            for a, t in truth.items()
-            if t == topic and a in {x for tp in report.topics for x in tp.answer_ids}
-        ]
-        best = max(
-            report.topics, key=lambda t: sum(truth.get(a) == topic for a in t.answer_ids), default=None
-        )
-        in_best = sum(truth.get(a) == topic for a in best.answer_ids) if best else 0
-        groups.append({"topic": topic, "asked": asked, "flagged": len(flagged), "largest_group": in_best,
-                       "purity": round(in_best / len(best.answer_ids), 3) if best else 0.0})  # fmt: skip
+    report = review.report(
+        start, end, threshold=load_threshold(), extra=thumbs_down(state.storage, start, end)
+    )
+    scored = _score(report, items, truth)
+    # The loop: a card drafted from each planted gap's group (prefilled from the best sources, not edited),
+    # approved by a second person and published; then held-out paraphrases are asked on the next requests.
+    published = []
+    for gap in scored["per_gap"]:
+        group = next((t for t in report.topics if t.label == gap["label"]), None)
+        if group is None:
+            continue
+        draft = review.create_draft(group.label, group.examples, "bench-author", topic=group.label)
+        try:
+            review.approve(draft.id, "bench-reviewer")
+            review.publish(draft.id, "bench-reviewer")
+        except ReviewError as exc:
+            published.append(
+                {"topic": gap["topic"], "published": False, "problems": exc.problems or [exc.message]}
+            )
+            continue
+        card_id = draft.card["card_id"]
+        asked = []
+        for question in PARAPHRASES.get(gap["topic"], []):
+            answer = client.post("/v1/consult", json={"question": question}).json()
+            hit = any(str(n).startswith(f"card:{card_id}") for n in answer.get("notes") or [])
+            asked.append({"question": question, "answered_by_card": hit, "mode": answer.get("mode")})
+        published.append({"topic": gap["topic"], "published": True, "card_id": card_id,
+                          "cited": [c["doc_id"] for c in draft.card.get("citations") or []], "paraphrases": asked})  # fmt: skip
+    answered = [a["answered_by_card"] for p in published for a in p.get("paraphrases", [])]
     result = {
-        "questions": len(items), "flagged": report.total, "kinds": report.kinds, "topics": len(report.topics),
-        "planted_gaps": len(planted), "top_k_are_planted": f"{len(found)}/{len(planted)}",
-        "top_k_precision": round(len(found) / len(planted), 3), "threshold": report.threshold,
-        "per_gap": groups, "largest": [{"label": t.label, "count": t.count, "majority": m[0]} for t, m in
-                                         zip(report.topics[:10], majority + [("", 0)] * 10, strict=False)],
-        "consult_seconds": round(consult_s, 1), "date": dt.date.today().isoformat(),
+        "questions": len(items), "modes": dict(sorted(modes.items())), "flagged": report.total,
+        "kinds": report.kinds, "topics": len(report.topics), "threshold": report.threshold, **scored,
+        "cards_published": sum(p["published"] for p in published),
+        "paraphrases_answered_by_card": f"{sum(answered)}/{len(answered)}", "published": published,
+        "largest": [{"label": t.label, "count": t.count, "kinds": t.kinds} for t in report.topics[:12]],
+        "consult_seconds": round(consult_s, 1), "seed": args.seed, "date": dt.date.today().isoformat(),
     }  # fmt: skip
+    shutil.rmtree(work, ignore_errors=True)
     out = ROOT / "bench" / "results" / "gaps.json"
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(
-        json.dumps({k: v for k, v in result.items() if k not in ("largest",)}, ensure_ascii=False, indent=1)
-    )
+    keys = ("questions", "flagged", "kinds", "topics", "top_k_precision", "top_k_recall", "per_gap",
+            "cards_published", "paraphrases_answered_by_card", "consult_seconds")  # fmt: skip
+    print(json.dumps({k: result[k] for k in keys}, ensure_ascii=False, indent=1))
 
 
 def main() -> None:

@@ -167,6 +167,7 @@ def test_a_gap_becomes_a_reviewed_card_that_answers_the_next_question(gaps: dict
 def test_gap_kinds_follow_the_stated_rule() -> None:
     assert gap_kind({"mode": "abstain", "notes": ["evidence: dense=0.7"]}) == "abstain"
     assert gap_kind({"mode": "abstain", "notes": ["scope:out_tax"]}) == ""
+    assert gap_kind({"mode": "abstain", "notes": ["scope:out_other"]}) == "abstain"  # no office named
     assert gap_kind({"mode": "answer", "notes": [], "engine": "extractive"}) == "low_confidence"
     assert gap_kind({"mode": "answer", "notes": ["card:x sim=0.95"]}) == ""
     assert gap_kind({"mode": "answer", "notes": [], "rule_results": [{"rule": "allowance"}]}) == ""

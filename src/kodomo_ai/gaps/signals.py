@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from kodomo_ai.classify.scope import OUT_OF_SCOPE
 from kodomo_ai.gaps.store import Signal
 from kodomo_ai.safety.pii import mask
+
+# Scope labels whose answer sends the parent to another office by name (consult/referrals.yaml).
+REFERRED_ELSEWHERE = tuple(label for label in OUT_OF_SCOPE if label != "out_other")
 
 
 def gap_kind(answer: dict[str, Any]) -> str:
     """ "abstain", "low_confidence" or "" for one answer (the consult JSON).
 
-    Stated rule, no tuned number: an abstention is a gap unless it was a referral to another office
-    (tax, employment …: not ours to know); an answer is low-confidence when no knowledge card matched and no
-    rule computed it, so it rests only on sentences picked from the documents (the card layer did not know it).
+    Stated rule, no tuned number: an abstention is a gap unless it was a referral to a named other office
+    (tax, employment, health insurance, a doctor, legal: not ours to know). `out_other` names no office (the
+    parent only hears that the service cannot answer), so it is a gap. An answer is low-confidence when no
+    knowledge card matched and no rule computed it, so it rests only on sentences picked from the documents
+    (the card layer did not know it).
     """
     notes = [str(n) for n in answer.get("notes") or []]
     scopes = [n.split(":", 1)[1] for n in notes if n.startswith("scope:")]
     if answer.get("mode") == "abstain":
-        return "" if any(s.startswith("out_") for s in scopes) else "abstain"
+        return "" if any(s in REFERRED_ELSEWHERE for s in scopes) else "abstain"
     if answer.get("mode") != "answer" or scopes or answer.get("rule_results"):
         return ""
     if any(n.startswith(("card:", "needs_input", "route:", "safety_note:")) for n in notes):

@@ -42,13 +42,12 @@ def test_message_set_is_large_and_varied() -> None:
 
 
 def test_cross_validated_recall_holds(risk_assessor) -> None:  # type: ignore[no-untyped-def]
-    """Held-out folds (variants of a message never split across folds) keep crises above 0.83 recall, 0.85 precision."""
+    """Held-out folds (variants of a message never split across folds): crises reach their lines, escalations are precise."""
     report = risk_assessor.model.report["labels"]
     for label in ("emergency", "abuse", "despair"):
-        # at the escalation cut (F1); the gray zone adds the lines to more messages
-        # 0.83: the near-miss data (near_miss_c) moved the F1 cut towards precision (emergency 0.837 / 0.925);
-        # the sealed v2 set, reported once, reached the lines for every crisis message (README).
-        assert report[label]["recall"] >= 0.83 and report[label]["precision"] >= 0.85, (label, report[label])
+        # The act cut weighs precision (F0.5); the gray-zone note shows the same lines above the answer.
+        assert report[label]["recall_with_note"] >= 0.95, (label, report[label])
+        assert report[label]["precision"] >= 0.90, (label, report[label])
         assert report[label]["support"] >= 500, label
     assert risk_assessor.model.report["examples"] >= 4000
 
@@ -281,3 +280,16 @@ def test_no_phone_number_literals_in_src(book: ContactBook) -> None:
 )
 def test_normalise(raw: str, folded: str) -> None:
     assert normalise(raw) == folded
+
+
+def test_a_pattern_the_classifier_does_not_back_shows_the_lines_above_the_answer(
+    book: ContactBook,
+    risk_assessor,  # type: ignore[no-untyped-def]
+) -> None:
+    """An idiom that trips an escalation pattern gets the gray-zone note with the line; alone, the floor escalates."""
+    text = "毎日のプリントに溺れています。学童の申込締切はいつですか"
+    floor = route(text, book, None)
+    assert floor is not None and floor.mode == "escalate" and floor.category == "emergency", floor
+    decision = route(text, book, risk_assessor)
+    assert decision is not None and decision.mode == "note", (decision.mode, decision.signals)
+    assert book["ambulance"] in decision.contacts

@@ -110,6 +110,8 @@ def fit_classifier(
             "precision": float((predicted & truth).sum() / max(predicted.sum(), 1)),
             "act": act,
             "note": note,
+            # the share that reaches its lines (an escalation, or the gray-zone note above the answer)
+            "recall_with_note": float(((held_out[:, i] >= note) & truth).sum() / max(truth.sum(), 1)),
         }
     say(f"{config.name}: final fit")
     features, estimator = _fit_once(forms, y, config)

@@ -17,10 +17,11 @@ log = logging.getLogger(__name__)
 
 ESCALATIONS = ("emergency", "abuse", "despair", "urgent")
 REFUSALS = ("refuse_medical", "refuse_forgery", "refuse_other_person", "refuse_instruction")
-# An escalation replaces the answer, so it acts at the F1 cut; recall comes from the gray zone, where the
-# lines are shown above an ordinary answer (FitConfig.note_beta). A wrong refusal hides a legitimate
-# answer, so refusals weigh precision twice (F0.5).
-CONFIG = FitConfig(name="risk", beta={**dict.fromkeys(ESCALATIONS, 1.0), **dict.fromkeys(REFUSALS, 0.5)})
+# An escalation replaces the answer and a wrong refusal hides it, so both act at a cut that weighs precision
+# twice (F0.5): a false alarm takes away what a parent asked for. Recall comes from the gray zone, where the
+# same lines are shown above the answer at once (FitConfig.note_beta), so a crisis below the act cut still
+# reaches its line.
+CONFIG = FitConfig(name="risk", beta=dict.fromkeys(ESCALATIONS + REFUSALS, 0.5))
 
 # Labels of the older router set and of the training files, in the classifier's classes.
 _LABELS = {

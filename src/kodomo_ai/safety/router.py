@@ -202,7 +202,18 @@ def route(text: str, contacts: ContactBook, assessor: RiskAssessor | None = None
             fired[category.name] = (category, ids)
     notes: list[_Category] = []
     segment = ""
-    for risk in assessor.assess(text) if assessor else []:
+    risks = assessor.assess(text) if assessor else []
+    if assessor is not None:
+        # A pattern is a floor, not a verdict: an escalation pattern whose label the classifier does not
+        # reach even at its gray-zone cut (an idiom, a resolved past event) shows the lines above the answer
+        # instead of replacing it. Without a fitted model the patterns route alone.
+        scored = {risk.label for risk in risks}
+        for name, (category, _ids) in list(fired.items()):
+            if category.mode == "escalate" and category.learned and category.learned not in scored:
+                del fired[name]
+                if category.note:
+                    notes.append(category)
+    for risk in risks:
         learned = _learned_category(risk.label, folded, rules)
         if learned is None or learned.name in fired:
             continue
@@ -241,6 +252,7 @@ def route(text: str, contacts: ContactBook, assessor: RiskAssessor | None = None
 
 def _note(notes: list[_Category], book: ContactBook) -> RouteDecision:
     """A gray-zone decision: the answer goes ahead, with the lines of every possible risk above it."""
+    notes = list({c.name: c for c in notes}.values())  # a pattern and the classifier may both note one
     keys: list[str] = []
     for category in notes:
         keys.extend(k for k in category.contacts[:2] if k not in keys)

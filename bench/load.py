@@ -2,10 +2,12 @@
 
 Starts `kodomo-ai serve` on a free port over the data dir (run `kodomo-ai ingest corpus` first), creates a
 caseworker key so the parent rate limit does not apply, and reports throughput and p50/p95/p99 latency.
+--copy-of DIR runs everything on a temporary copy of an indexed data dir (removed afterwards), so the keys,
+the ingests beside and the service database never touch the original.
 --ingest-beside runs `kodomo-ai ingest` in a loop next to the clients (each run changes one document, so
 each publishes a new index generation); --parents sends no key, so 429 is an expected answer.
-Usage: python bench/load.py [--clients 8] [--seconds 60] [--workers 1] [--ingest-beside] [--parents]
-       [--out bench/results/load.json] [--url URL --key KEY]
+Usage: python bench/load.py [--copy-of DIR] [--clients 8] [--seconds 60] [--workers 1] [--ingest-beside]
+       [--parents] [--ready-wait 600] [--out bench/results/load.json] [--url URL --key KEY]
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import collections
 import json
 import os
 import platform
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -45,7 +49,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank]
 
 
-def start_server(workers: int = 1) -> tuple[subprocess.Popen[bytes], str, str]:
+def start_server(workers: int = 1, ready_wait: float = 600.0) -> tuple[subprocess.Popen[bytes], str, str]:
     """Run the API on a free port; return the process, its URL and a fresh caseworker key."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -56,7 +60,7 @@ def start_server(workers: int = 1) -> tuple[subprocess.Popen[bytes], str, str]:
     server = subprocess.Popen([str(exe), "serve", "--port", str(port), "--workers", str(workers)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 300
+    deadline = time.time() + ready_wait
     while time.time() < deadline:
         try:
             if httpx.get(url + "/readyz", timeout=120).status_code == 200:
@@ -71,8 +75,9 @@ def start_server(workers: int = 1) -> tuple[subprocess.Popen[bytes], str, str]:
 class IngestLoop(threading.Thread):
     """Runs `kodomo-ai ingest` on a one-document folder again and again, changing the document each time."""
 
-    def __init__(self) -> None:
+    def __init__(self, url: str) -> None:
         super().__init__(daemon=True)
+        self.url = url
         self.folder = Path(tempfile.mkdtemp(prefix="kodomo-bench-ingest-"))
         self.stop = threading.Event()
         self.runs: list[dict[str, object]] = []
@@ -90,25 +95,54 @@ class IngestLoop(threading.Thread):
             started = time.perf_counter()
             done = subprocess.run([str(exe), "ingest", str(self.folder)], capture_output=True, text=True)
             summary = (done.stdout.strip().splitlines() or [""])[-1]
+            try:  # the generation the API serves right after the swap (every worker must notice it)
+                served = httpx.get(self.url + "/readyz", timeout=120).json().get("generation")
+            except (httpx.HTTPError, ValueError) as exc:
+                served = type(exc).__name__
             self.runs.append({"exit": done.returncode, "seconds": round(time.perf_counter() - started, 1),
-                              "summary": summary})  # fmt: skip
+                              "summary": summary, "published": _published(done.stdout),
+                              "api_generation_after": served})  # fmt: skip
+
+    def published(self) -> int:
+        """How many runs so far ended with a new generation."""
+        return sum(1 for r in list(self.runs) if r["published"])
 
 
-def run(url: str, key: str, clients: int, seconds: float, *, parents: bool = False) -> dict[str, object]:
-    """Drive the endpoint and collect latencies and errors (for parents a 429 is an answer, not an error)."""
+def _published(stdout: str) -> bool:
+    """Whether an ingest run changed the index (its summary line counts added or updated documents)."""
+    found = re.search(r"added (\d+), updated (\d+)", stdout)
+    return bool(found and int(found.group(1)) + int(found.group(2)) > 0)
+
+
+def run(
+    url: str, key: str, clients: int, seconds: float, *, parents: bool = False,
+    ingests: IngestLoop | None = None, min_ingests: int = 0,
+) -> dict[str, object]:  # fmt: skip
+    """Drive the endpoint and collect latencies and errors (for parents a 429 is an answer, not an error).
+
+    With `ingests`, the loop starts after the warm-up and the clients go on past `seconds` until
+    `min_ingests` runs have published (at most five times `seconds`), so generations swap under load.
+    """
     latencies: list[float] = []
     statuses: collections.Counter[str] = collections.Counter()
     first: list[float] = []  # each question's first answer: nothing cached for it yet
     seen: set[str] = set()
     errors: list[str] = []
     lock = threading.Lock()
-    stop = time.perf_counter() + seconds
+    stop = 0.0  # set after the warm-up
+
+    def busy() -> bool:
+        now = time.perf_counter()
+        if now < stop:
+            return True
+        waiting = ingests is not None and ingests.published() < min_ingests
+        return waiting and now < stop + 4 * seconds
 
     def worker(n: int) -> None:
         headers = {} if parents else {"X-API-Key": key}
         with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
             i = n
-            while time.perf_counter() < stop:
+            while busy():
                 question = QUESTIONS[i % len(QUESTIONS)]
                 i += 1
                 started = time.perf_counter()
@@ -131,7 +165,10 @@ def run(url: str, key: str, clients: int, seconds: float, *, parents: bool = Fal
 
     # Warm up once so model loading is not measured.
     httpx.post(url + "/v1/consult", json={"question": QUESTIONS[0]}, headers={"X-API-Key": key}, timeout=300)
+    if ingests is not None:
+        ingests.start()
     began = time.perf_counter()
+    stop = began + seconds
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
     for thread in threads:
         thread.start()
@@ -164,33 +201,57 @@ def main() -> None:
     parser.add_argument(
         "--ingest-beside", action="store_true", help="run ingests in a loop beside the clients"
     )
+    parser.add_argument(
+        "--min-ingests",
+        type=int,
+        default=2,
+        help="with --ingest-beside: keep the clients on until this many publish",
+    )
     parser.add_argument("--parents", action="store_true", help="send no key (the parent rate limit applies)")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--copy-of", type=Path, default=None, help="run on a temporary copy of this indexed data dir"
+    )
+    # Loading e5, the classifiers, Sudachi and the index takes about a minute alone and several times that
+    # while other jobs share the two cores; a slow start is not what this benchmark measures.
+    parser.add_argument("--ready-wait", type=float, default=600.0, help="seconds to wait for /readyz")
     args = parser.parse_args()
+    copy = None
+    if args.copy_of is not None:
+        copy = Path(tempfile.mkdtemp(prefix="kodomo-bench-data-")) / "data"
+        shutil.copytree(args.copy_of, copy, symlinks=True)
+        os.environ["KODOMO_DATA_DIR"] = str(copy)  # the server, the key and the ingests all use the copy
     server = None
     if args.url:
         url, key = args.url, args.key or ""
     else:
-        server, url, key = start_server(args.workers)
-    ingests = IngestLoop() if args.ingest_beside else None
+        server, url, key = start_server(args.workers, args.ready_wait)
+    ingests = IngestLoop(url) if args.ingest_beside else None
     generations: set[str] = set()
     try:
+        result = run(url, key, args.clients, args.seconds, parents=args.parents, ingests=ingests,
+                     min_ingests=args.min_ingests)  # fmt: skip
         if ingests is not None:
-            ingests.start()
-        result = run(url, key, args.clients, args.seconds, parents=args.parents)
+            ingests.stop.set()
+            ingests.join(timeout=600)
         ready = httpx.get(url + "/readyz", timeout=120)
         result["readyz_after"] = ready.status_code
         generations.add(str(ready.json().get("generation")))
     finally:
         if ingests is not None:
             ingests.stop.set()
-            ingests.join(timeout=600)
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
+        if copy is not None:
+            shutil.rmtree(copy.parent, ignore_errors=True)
     result["workers"] = args.workers
+    result["data_dir"] = (
+        f"copy of {args.copy_of}" if args.copy_of else os.environ.get("KODOMO_DATA_DIR", ".kodomo")
+    )
     if ingests is not None:
         result["ingests_beside"] = len(ingests.runs)
+        result["ingests_published"] = ingests.published()
         result["ingest_failures"] = sum(1 for r in ingests.runs if r["exit"] != 0)
         result["ingest_runs"] = ingests.runs
         result["generation_after"] = sorted(generations)

@@ -124,10 +124,10 @@ def test_planted_regression_pii_masker_off_fails_the_privacy_gate(
     healthy = _run(settings, PRIVACY_SUITE)
     assert healthy.suites[0].gate_passed, [c.failed_checks() for c in healthy.cases]
 
-    import kodomo_ai.consult.pipeline as consult
+    import kodomo_ai.consult.mask as masking
     from kodomo_ai.safety.pii import Masked
 
-    monkeypatch.setattr(consult, "mask", lambda text, **_: Masked(text=text))  # the regression
+    monkeypatch.setattr(masking, "mask", lambda text, **_: Masked(text=text))  # the regression
     broken = _run(settings, PRIVACY_SUITE)
     assert not broken.suites[0].gate_passed
     failed = {c.name for case in broken.cases for c in case.failed_checks()}
@@ -137,9 +137,9 @@ def test_planted_regression_pii_masker_off_fails_the_privacy_gate(
 def test_planted_regression_router_off_fails_the_emergency_case(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import kodomo_ai.consult.pipeline as consult
+    import kodomo_ai.consult.route as routing
 
-    monkeypatch.setattr(consult, "route", lambda *args, **kwargs: None)  # the regression
+    monkeypatch.setattr(routing, "route", lambda *args, **kwargs: None)  # the regression
     result = _run(settings, probe=False)
     emergency = next(c for c in result.cases if c.id == "mini-emergency")
     assert not emergency.passed

@@ -1,4 +1,4 @@
-"""Understand: split a message into the questions it asks (context sentences stay with their question)."""
+"""Stage 3, understand: the questions a message asks, each with the words retrieval uses and its scope."""
 
 from __future__ import annotations
 
@@ -6,17 +6,79 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from kodomo_ai.classify.risk import split_segments
-from kodomo_ai.index.lexical import content_terms
+from kodomo_ai.classify.scope import ScopeDecision
+from kodomo_ai.consult.mask import MaskedMessage
+from kodomo_ai.index.lexical import content_terms, spell_out_kana
+from kodomo_ai.ingest.normalise import normalise_text
+from kodomo_ai.safety.pii import Masked
+from kodomo_ai.safety.router import RouteDecision
 from kodomo_ai.text.fold import normalise
 from kodomo_ai.text.sudachi import Sudachi
 
+if TYPE_CHECKING:
+    from kodomo_ai.classify.scope import ScopeReader
+
 # Line-initial list marks (・, -, ①, 1.) that people number their questions with.
 _BULLET = re.compile(r"^\s*(?:[・\-*●]|[①-⑨]|\(?\d{1,2}[.)）])\s*")
+# A follow-up leans on the previous turn: short, or opening with a pointer back (それ, じゃあ …).
+_FOLLOW_UP = re.compile(
+    r"^(それ|その|そちら|そっち|これ|この|あれ|じゃあ|では|なら|でも|だったら|ちなみに|あと|ほか|他)"
+)
+# A question this short cannot carry its own topic, so it is read as a follow-up.
+_SHORT = 15
+
+
+@dataclass
+class Question:
+    """One question to answer: the user's (masked) words, the words retrieval uses, and whose business it is."""
+
+    text: str
+    query: str  # standalone: a follow-up's borrowed topic added, katakana loanwords spelled out
+    scope: ScopeDecision | None = None  # another office's question, one's own case, a person asked for …
+
+
+@dataclass
+class Understood:
+    """A message as the later stages see it: the user's words, their masked form, its questions in order."""
+
+    question: str
+    masked: Masked
+    questions: list[Question]
+    note: RouteDecision | None = None  # the router's gray-zone note, shown above the answer
+
+
+def understand(
+    message: MaskedMessage, splitter: QuestionSplitter | None = None, scope: ScopeReader | None = None
+) -> Understood:
+    """Split the masked message into its questions; a single question borrows a follow-up's topic."""
+    text = message.masked.text
+    parts = splitter.split(text) if splitter is not None else []
+    if len(parts) >= 2:
+        questions = [Question(p.text, spell_out_kana(p.query), _scope(scope, p.text)) for p in parts]
+    else:
+        query = spell_out_kana(rewrite(text, message.history))
+        questions = [Question(text, query, _scope(scope, text))]
+    return Understood(message.question, message.masked, questions, message.note)
+
+
+def _scope(reader: ScopeReader | None, text: str) -> ScopeDecision | None:
+    return reader.read(text) if reader is not None else None
+
+
+def rewrite(question: str, history: list[dict[str, str]]) -> str:
+    """Make a follow-up standalone by prefixing the previous question's topic (deterministic, no LLM)."""
+    previous = [m["content"] for m in history if m.get("role") == "user" and m.get("content")]
+    if not previous:
+        return question
+    if _FOLLOW_UP.match(question) or len(question) <= _SHORT:
+        # Only the earlier topic (its nouns) carries over: the new question's own ask must decide the answer.
+        return f"{topic(normalise_text(previous[-1]))} {question}"
+    return question
 
 
 @dataclass

@@ -5,7 +5,8 @@ Rule (stated, rerunnable): the F0.5 cut (precision weighted twice, as for every 
   negatives  every sentence and neighbouring pair of the trusted corpus (corpus/, reviewed documents),
 never below the cut the classifier acts on for questions, and above every piece of the reviewed corpus
 (a reviewed document is never quarantined: precision 1 on the trusted set). Writes
-src/kodomo_ai/safety/trust_threshold.yaml.
+src/kodomo_ai/safety/trust_threshold.yaml, then runs the whole document screen (instructions and contact
+conflicts) over every corpus document without ingesting and prints how many it would quarantine (must be 0).
 Usage: python bench/trust_threshold.py
 """
 
@@ -27,23 +28,40 @@ from kodomo_ai.config import get_settings  # noqa: E402
 from kodomo_ai.ingest.loaders import load_file  # noqa: E402
 from kodomo_ai.ingest.pipeline import collect_files  # noqa: E402
 from kodomo_ai.runtime import open_risk_assessor  # noqa: E402
-from kodomo_ai.safety.trust import INSTRUCTION_LABEL, THRESHOLD_FILE, document_sentences, screened_pieces  # noqa: E402
+from kodomo_ai.safety.contacts import load_contacts  # noqa: E402
+from kodomo_ai.safety.trust import (  # noqa: E402
+    INSTRUCTION_LABEL,
+    THRESHOLD_FILE,
+    DocumentTrust,
+    document_sentences,
+    screened_pieces,
+)
 
 POSITIVES = ROOT / "evals" / "training" / "trust" / "planted_instructions.yaml"
+# Lists the corpus documents whose sentences the classifier was not trained on (make_corpus_sentences.py).
+CORPUS_SENTENCES = ROOT / "evals" / "training" / "router" / "corpus_sentences.yaml"
 BETA = 0.5
 
 
 def main() -> None:
-    """Score both sets, pick the cut, write the threshold file and print a short report."""
+    """Score both sets, pick the cut, write the threshold file, screen the corpus and print a short report."""
     started = time.perf_counter()
     settings = get_settings()
-    model = open_risk_assessor(settings).model
+    assessor = open_risk_assessor(settings)
+    model = assessor.model
     column = model.labels.index(INSTRUCTION_LABEL)
     act = float(model.thresholds[INSTRUCTION_LABEL]["act"])
     files, _, _ = collect_files([settings.corpus_dir])
+    held_out: set[str] = set()
+    if CORPUS_SENTENCES.exists():
+        held_out = set(yaml.safe_load(CORPUS_SENTENCES.read_text(encoding="utf-8"))["held_out_documents"])
+    docs = [load_file(path, max_bytes=int(settings.max_file_mb * 2**20)) for path in files]
+    unseen = {
+        doc.doc_id for doc, path in zip(docs, files, strict=True)
+        if path.resolve().relative_to(ROOT).as_posix() in held_out
+    }  # fmt: skip
     negatives: list[tuple[str, str]] = []
-    for path in files:
-        doc = load_file(path, max_bytes=int(settings.max_file_mb * 2**20))
+    for doc in docs:
         negatives.extend((doc.doc_id, piece) for piece in screened_pieces(document_sentences(doc.text)))
     items = [str(x) for x in yaml.safe_load(POSITIVES.read_text(encoding="utf-8"))]
     neg_scores = model.predict_proba([p for _, p in negatives])[:, column]
@@ -57,15 +75,18 @@ def main() -> None:
     truth = np.concatenate([np.ones(len(pos_scores)), np.zeros(len(neg_scores))])
     fitted = best_threshold(scores, truth, BETA)
     above_corpus = float(np.nextafter(np.float32(neg_scores.max()), np.float32(1.0)))
-    threshold = max(fitted, act, above_corpus)
+    terms = {"f_beta": fitted, "question_act": act, "above_corpus": above_corpus}
+    threshold = max(terms.values())
     caught = int((pos_scores >= threshold).sum())
     false_docs = sorted({doc for (doc, _), s in zip(negatives, neg_scores, strict=True) if s >= threshold})
     top = sorted(zip(neg_scores, negatives, strict=True), key=lambda x: -x[0])[:5]
+    unseen_mask = np.array([doc in unseen for doc, _ in negatives])
     report = {
         "label": INSTRUCTION_LABEL,
         "rule": f"max(F{BETA:g} cut over planted instructions vs trusted corpus pieces, question act cut, "
         "just above the highest trusted corpus piece)",
         "threshold": float(threshold),
+        "set_by": max(terms, key=lambda k: terms[k]),
         "fitted_cut": round(fitted, 4),
         "question_act_cut": round(act, 4),
         "positives": len(items),
@@ -73,6 +94,12 @@ def main() -> None:
         "corpus_pieces": len(negatives),
         "corpus_documents_over_threshold": false_docs,
         "highest_corpus_scores": [round(float(s), 4) for s, _ in top],
+        # Documents whose sentences the classifier never saw in training: the honest view of a new document.
+        "unseen_corpus_documents": len(unseen),
+        "highest_unseen_corpus_score": round(float(neg_scores[unseen_mask].max()), 4)
+        if unseen_mask.any()
+        else None,
+        "highest_trained_corpus_score": round(float(neg_scores[~unseen_mask].max()), 4),
         "model_fingerprint": model.fingerprint,
         "fitted_on": dt.date.today().isoformat(),
     }
@@ -82,11 +109,18 @@ def main() -> None:
     THRESHOLD_FILE.write_text(
         header + yaml.safe_dump(report, allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
+    # The whole screen (instructions and contact conflicts) over every trusted document, as an ingest runs it.
+    trust = DocumentTrust(assessor, load_contacts(settings.corpus_dir / "contacts" / "contacts.md"))
+    quarantined = {doc.doc_id: trust.findings(doc) for doc in docs}
+    quarantined = {k: v for k, v in quarantined.items() if v}
     for score, (doc, piece) in top:
         print(f"  corpus {score:.3f} {doc}: {piece[:70]}")  # noqa: T201
     for score, item in sorted(zip(pos_scores, items, strict=True))[:5]:
         print(f"  planted {score:.3f} {item[:70]}")  # noqa: T201
+    for doc_id, findings in quarantined.items():
+        print(f"  quarantined {doc_id}: {findings[0].kind} {findings[0].sentence[:60]}")  # noqa: T201
     print(yaml.safe_dump(report, allow_unicode=True, sort_keys=False))  # noqa: T201
+    print(f"corpus documents screened: {len(docs)}, quarantined: {len(quarantined)}")  # noqa: T201
     print(f"{time.perf_counter() - started:.0f}s")  # noqa: T201
 
 

@@ -147,3 +147,16 @@ def trust_sentences(text: str) -> list[str]:
     from kodomo_ai.safety.trust import document_sentences
 
     return document_sentences(text)
+
+
+def test_held_out_planted_instructions_are_not_training_data() -> None:
+    """The planted instructions that measure the document screen stay out of every file the classifier fits on."""
+    import yaml
+    from conftest import ROOT
+
+    from kodomo_ai.classify.data import read_examples
+    from kodomo_ai.classify.risk import risk_label, training_files
+
+    held_out = yaml.safe_load((ROOT / "evals/training/trust/planted_instructions.yaml").read_text("utf-8"))
+    trained = {e.text for e in read_examples(training_files(ROOT / "evals/training", None), risk_label)}
+    assert len(held_out) >= 40 and not {str(x).strip() for x in held_out} & trained

@@ -139,6 +139,10 @@ class Client:
         if response.status_code >= 400:
             self._check(response)
 
+    def my_case(self, number: str, conversation_id: str) -> Any:
+        """The parent's hand-off case on this conversation, with the caseworker's replies."""
+        return self.get(f"/v1/handoff/mine/{number}", conversation_id=conversation_id)
+
     def delete_conversation(self, conversation_id: str) -> Any:
         """Delete one of this browser's conversations."""
         return self.delete(f"/v1/conversations/{conversation_id}")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 from client import ApiError
 from common import (
+    answer_markdown,
     client,
     render_answer_text,
     render_citations,
@@ -37,6 +41,10 @@ TYPING = """<div class="kodomo-typing" role="status"><span></span><span></span><
 .kodomo-typing span:nth-child(3) { animation-delay: .4s; }
 @keyframes kodomo-blink { 0%, 80%, 100% { opacity: .2; } 40% { opacity: 1; } }
 </style>"""
+
+# A saved turn keeps the receipt's text, not the answer's notes: after a reload the number is read from it.
+CASE_NUMBER = re.compile(r"受付番号は?\s*(\d{6}-\d{4})")
+TOKYO = ZoneInfo("Asia/Tokyo")
 
 history: list[dict[str, Any]] = st.session_state.setdefault("chat", [])
 
@@ -117,6 +125,51 @@ def render_answer(answer: dict[str, Any]) -> None:
     render_feedback(answer)
 
 
+def case_number(turns: list[dict[str, Any]]) -> str | None:
+    """The hand-off case opened in this conversation, latest first (None when there is none)."""
+    for turn in reversed(turns):
+        if turn["role"] != "assistant":
+            continue
+        for note in turn["answer"].get("notes") or []:
+            if str(note).startswith("handoff_case:"):
+                return str(note).split(":", 1)[1]
+        found = CASE_NUMBER.search(turn.get("content") or "")
+        if found:
+            return found.group(1)
+    return None
+
+
+def local_time(moment: str) -> str:
+    """An API time as Japan's local 「12月4日 9:05」."""
+    try:
+        at = dt.datetime.fromisoformat(moment).astimezone(TOKYO)
+    except ValueError:
+        return ""
+    return f"{at.month}月{at.day}日 {at.hour}:{at.minute:02d}"
+
+
+def render_case(number: str, conversation_id: str) -> None:
+    """The caseworker's replies on this conversation's case, read again on each run and by the button."""
+    try:
+        case = client().my_case(number, conversation_id)
+    except ApiError:
+        return
+    replies = [e for e in case["entries"] if e["kind"] == "reply"]
+    with st.container(border=True, key="handoff_case"):
+        st.markdown(f"**担当者への相談（受付番号 {number}）**")
+        for entry in replies:
+            with st.chat_message("assistant", avatar=":material/support_agent:"):
+                st.caption(f"担当者からのお返事・{local_time(entry['at'])}")
+                st.markdown(
+                    answer_markdown({"answer": entry["text"], "citations": []}), unsafe_allow_html=True
+                )
+        if case["status"] == "closed":
+            st.caption("この相談は終了しました。また困ったときは、いつでも質問してください。")
+        elif not replies:
+            st.caption("まだお返事はありません。担当者が読んでお返事すると、ここに表示されます。")
+        st.button("返信を確認", icon=":material/refresh:", key="check_reply")
+
+
 st.title("子育て・保育の相談")
 st.caption("国や市の資料をもとに答えます。急ぎのとき・命にかかわるときは、すぐに119番へ電話してください。")
 choice = st.radio("回答の言葉", list(LANGUAGES), horizontal=True, key="answer_language")
@@ -183,6 +236,10 @@ if question:
                     st.query_params["c"] = final["conversation_id"]
                 except ApiError as error:
                     st.caption(f"この相談は保存できませんでした（{error.message}）")
+
+case = case_number(history)
+if case and st.session_state.get("conversation_id"):
+    render_case(case, st.session_state["conversation_id"])
 
 # Written last so the list already has the conversation just answered (the sidebar's place is fixed).
 with st.sidebar:

@@ -61,10 +61,16 @@ def main() -> None:
         if path.resolve().relative_to(ROOT).as_posix() in held_out
     }  # fmt: skip
     negatives: list[tuple[str, str]] = []
+    neg_parts: list[np.ndarray] = []
     for doc in docs:
-        negatives.extend((doc.doc_id, piece) for piece in screened_pieces(document_sentences(doc.text)))
+        pieces = screened_pieces(document_sentences(doc.text))
+        negatives.extend((doc.doc_id, piece) for piece in pieces)
+        # One document per batch, as the screen reads it: int8 activations are scaled per batch, so a piece
+        # scored among other documents' pieces gets a slightly different probability than at ingest.
+        if pieces:
+            neg_parts.append(model.predict_proba(pieces)[:, column])
     items = [str(x) for x in yaml.safe_load(POSITIVES.read_text(encoding="utf-8"))]
-    neg_scores = model.predict_proba([p for _, p in negatives])[:, column]
+    neg_scores = np.concatenate(neg_parts) if neg_parts else np.zeros(0)
     pos_scores = np.array(
         [
             float(model.predict_proba(screened_pieces(document_sentences(item)))[:, column].max())

@@ -411,7 +411,7 @@ _MULTIPLE_AFTER = re.compile(
     r"^\)?(?:の?(?:子ども|子供|子|男の子|女の子|息子|娘|男児|女児))?(?:たち)?(?:が|は|も)?(\d)人(?!目|暮|家族|で暮|世帯|ずつ)"
 )
 _MULTIPLE_AROUND = re.compile(r"(\d)人\($")  # 子ども2人(小学生)
-_MULTIPLE_BEFORE = re.compile(r"(\d)人(?:とも|全員|共)(?:が|は|に)?$")  # 3人とも小学生
+_MULTIPLE_BEFORE = re.compile(r"(\d)人(?:とも|全員|共)(?:が|は|に)?$")  # 2人とも中学生
 _TWINS = re.compile(r"双子|双生児|三つ子|3つ子")
 
 
@@ -436,7 +436,7 @@ def _clause(text: str, start: int, end: int) -> tuple[str, str]:
 
 
 def _is_child(text: str, start: int, end: int, child: ChildReading, kind: str) -> bool:
-    """False for an age that is a parent's (私(38歳), 40歳の母) or an unborn child (妊娠8か月, おなかに赤ちゃん)."""
+    """False for an age that is a parent's (私(38歳), 40歳の母) or an unborn child (妊娠8か月, 出産予定の子)."""
     before, after = _clause(text, start, end)
     if kind == "baby" or (kind == "age" and child.age_max == 0):
         if _EXPECTING.search(before):
@@ -521,10 +521,10 @@ def _mentions(text: str, on: date, weak_joins: bool) -> list[_Mention]:
 
 
 def _size(text: str, earlier: list[_Mention], mention: _Mention) -> int:
-    """How many children a mention stands for: 小学生が2人, 子ども2人(小学生), 3人とも小学生."""
+    """How many children a mention stands for: 小学生が2人, 子ども2人(小学生), 2人とも中学生."""
     more = _MULTIPLE_AFTER.match(text[mention.end :])
     if more and 1 < int(more.group(1)) <= 9:
-        # 1年生と4年生の小学生2人: a count after a list of as many mentions is their total.
+        # 小2と小5の2人: a count after a list of as many mentions is their total.
         # (中学生1人、小学生2人: counted one by one, each count is its own.)
         listed = [m for m in earlier if not _SENTENCE_END.search(text[m.end : mention.start])]
         counted = any(_MULTIPLE_AFTER.match(text[m.end :]) for m in listed)
@@ -563,7 +563,7 @@ def _twins(text: str, mentions: list[_Mention]) -> None:
 
 
 def _drop_elaborated(text: str, mentions: list[_Mention]) -> list[_Mention]:
-    """Drop a school stage given with a bracketed list of its children: 中学生の息子が2人(中1と中3)."""
+    """Drop a school stage given with a bracketed list of its children: 小学生の娘が2人(小2と小4)."""
     kept: list[_Mention] = []
     for index, mention in enumerate(mentions):
         following = mentions[index + 1 :]

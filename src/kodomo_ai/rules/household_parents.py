@@ -77,7 +77,7 @@ _WORK_PATTERNS: list[tuple[re.Pattern[str], str]] = [
 ]
 _BOTH = re.compile(r"夫婦(?:とも|共に|ともに|そろって)|(?:2人|両親|両方|ふたり)とも|どちらも")
 # One parent: said by name (ひとり親, 母子家庭, シングルマザー), by what happened (離婚, 死別), or by who the
-# parents are (保護者は母のみ, 夫はいない, 私ひとりで育てて). Kinship and family-status vocabulary.
+# parents are (親は父だけ, 夫はいない, 私ひとりで育てて). Kinship and family-status vocabulary.
 _SINGLE = re.compile(
     r"ひとり親|1人親|シングル(?:マザー|ファー?ザー|マム|家庭|世帯)|シンママ|シンパパ|(?:母子|父子)(?:家庭|世帯)|離婚|離別|死別"
     r"|未婚の(?:母|父|ママ|パパ)|(?:保護者|親)(?:は|が)(?:母|父)(?:親)?(?:のみ|だけ|1人|ひとり)"

@@ -24,7 +24,7 @@ KANA_NUMBER = re.compile(rf"^{_NUMBER}$")
 
 
 def kana_to_int(reading: str) -> int:
-    """Read a number spelled in hiragana, 0-99 (じゅうなな → 17, にじゅうはっ → 28); ValueError if it is not one."""
+    """Read a number spelled in hiragana, 0-99 (じゅうなな → 17, さんじゅういっ → 31); ValueError if it is not one."""
     if not KANA_NUMBER.match(reading):
         raise ValueError(f"not a number in kana: {reading!r}")
     for ten in _TEN:
@@ -45,7 +45,7 @@ COUNTERS: dict[str, str] = {
 }
 _SAI = r"さい(?!きん|ご|しょ|こう|だい|てい|ばん|よう|せん|かい|しん|げつ|ど|せい|して)"
 _COUNTED_KANA = re.compile(rf"(?<![ぁ-ゖ])({_NUMBER})({_SAI}|{_alternation(COUNTERS)})|({_NUMBER})({_SAI})")
-# A bare ねん counts school years only after a written word (中学さんねん): alone it is mostly a sentence ending.
+# A bare ねん counts school years only after a written word (高校にねん): alone it is mostly a sentence ending.
 _YEARS_AFTER_WORD = re.compile(rf"(?<=[一-龥])(\d{{1,2}}|{_NUMBER})ねん(?!せい)")
 _COUNTED_DIGITS = re.compile(rf"(\d+)({_SAI}|{_alternation(COUNTERS)})")
 # Native counting of things and of small children's ages: ひとつ … ここのつ.

@@ -305,3 +305,16 @@ def test_emergency_never_calls_the_llm(server: ScriptedLLMServer, consultant_par
     assert answer.mode == "escalate" and answer.escalation is not None
     assert answer.escalation.contacts[0].number == "119"
     assert not server.requests
+
+
+def test_plain_japanese_splits_a_continuative_clause_but_not_a_compound_particle() -> None:
+    """やさしい日本語: one idea per sentence (連用中止 → ます。); に応じ・を除き stay as they are."""
+    from kodomo_ai.engines.extractive import to_plain
+
+    assert to_plain("入園の前に保育料がかかり、入園の後も給食の費用は残ります。") == (
+        "入園の前に保育料がかかります。入園の後も給食の費用は残ります。"
+    )
+    assert (
+        to_plain("世帯の収入に応じ、保育料は毎年見直されます。")
+        == "世帯の収入に応じ、保育料は毎年見直されます。"
+    )

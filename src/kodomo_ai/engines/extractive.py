@@ -47,11 +47,40 @@ def _plain_words() -> list[tuple[str, str]]:
 
 
 def to_plain(text: str) -> str:
-    """Rewrite into やさしい日本語: easier words, and 「〜ですが、〜」 split into two short sentences."""
+    """Rewrite into やさしい日本語: easier words, one idea per sentence (「〜ですが、」「〜かかり、」 split)."""
     for hard, easy in _plain_words():
         text = text.replace(hard, easy)
-    # Cutting anywhere else would leave a sentence without its verb; a contrast splits cleanly.
-    return re.sub(r"(です|ます)が、", r"\1。でも、", text)
+    # A contrast splits cleanly; so does a clause that ends in a verb's continuative form before 「、」
+    # (連用中止: 「費用がかかり、」 → 「費用がかかります。」), since that form plus ます is always a full sentence.
+    return _split_continuative(re.sub(r"(です|ます)が、", r"\1。でも、", text))
+
+
+def _split_continuative(text: str) -> str:
+    """End each clause in a verb's continuative form followed by 「、」 with 「ます。」 (both sides 8+ characters)."""
+    from kodomo_ai.text.sudachi import Sudachi
+
+    morphemes = list(Sudachi.get().morphemes(text))
+    out: list[str] = []
+    since = 0  # characters since the last sentence end
+    for i, m in enumerate(morphemes):
+        surface = m.surface()
+        after = "".join(x.surface() for x in morphemes[i + 1 : i + 12])
+        if (
+            surface == "、"
+            and out
+            and since >= 8
+            and len(re.split(r"[。\n]", after)[0]) >= 8
+            and morphemes[i - 1].part_of_speech()[0] == "動詞"
+            and morphemes[i - 1].part_of_speech()[5] == "連用形-一般"
+            # に応じ・を除き・と異なり… are compound particles, not clauses: they stay.
+            and (i < 2 or morphemes[i - 2].surface() not in ("に", "を", "と"))
+        ):
+            out.append("ます。")
+            since = 0
+            continue
+        out.append(surface)
+        since = 0 if surface in ("。", "\n") else since + len(surface)
+    return "".join(out)
 
 
 def units(text: str) -> list[tuple[str, str]]:

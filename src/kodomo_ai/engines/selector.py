@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kodomo_ai.index.lexical import content_terms, index_terms
+from kodomo_ai.index.lexical import char_bigrams, content_terms, index_terms
 
 SELECTOR_FILE = Path(__file__).with_name("data") / "selector.json"
 FEATURES = (
@@ -91,17 +91,12 @@ def features(
 
 def _bigram_overlap(question: str, candidates: Sequence[Candidate]) -> list[float]:
     """Idf-weighted share of the question's character bigrams in each candidate (robust to word splits)."""
-    asked = _bigrams(question)
-    grams = [_bigrams(c.text) & asked for c in candidates]
+    asked = set(char_bigrams(question))
+    grams = [set(char_bigrams(c.text)) & asked for c in candidates]
     df = Counter(g for row in grams for g in row)
     weight = {g: math.log(1 + len(candidates) / (df.get(g, 0) + 0.5)) for g in asked}
     total = sum(weight.values()) or 1.0
     return [sum(weight[g] for g in row) / total for row in grams]
-
-
-def _bigrams(text: str) -> set[str]:
-    compact = re.sub(r"\s+", "", text)
-    return {compact[i : i + 2] for i in range(len(compact) - 1)}
 
 
 def _ranks(values: Sequence[float] | np.ndarray) -> list[int]:

@@ -58,11 +58,15 @@ def citations(cited: list[tuple[str, str]], pool: list[Hit]) -> list[Citation]:
 def check(plan: Plan, composed: Composed, contacts: ContactBook) -> Answer:
     """The answer as it leaves: personal data from documents hidden, citations checked against the pool."""
     rule = plan.rule or plan.asking
+    # Quotes and the passages around them are shown under the answer, so they are redacted like the answer:
+    # a document that should never have held a phone number or a name must not repeat it there either.
+    pool = [h.model_copy(update={"text": redact(h.text, plan.masked, contacts)}) for h in composed.pool]
+    cited = [(chunk_id, redact(quote, plan.masked, contacts)) for chunk_id, quote in composed.cited]
     answer = Answer(
         question=plan.message, mode="answer", answer=redact(composed.text, plan.masked, contacts),
-        citations=citations(composed.cited, composed.pool), engine=composed.engine,
+        citations=citations(cited, pool), engine=composed.engine,
         rule_results=[rule.model_dump(mode="json")] if rule else [], notes=composed.notes,
         escalation=composed.escalation,
     )  # fmt: skip
-    answer.retrieved = composed.pool
+    answer.retrieved = pool
     return answer

@@ -285,7 +285,9 @@ def test_check_quotes_the_chunk_and_hides_document_data(search: Search, contacts
     assert [c.chunk_id for c in answer.citations] == ["c1"] and answer.retrieved == [chunk]
     # A document holding a phone number: neither the quote nor the passage shown beside it repeats it.
     leaky = chunk.model_copy(update={"text": "出生届は14日以内に出します。担当は03-9876-5432です。"})
-    composed = Composed("出生届は14日以内です[1]", [("c1", "担当は03-9876-5432です。")], "openai", pool=[leaky])
+    composed = Composed(
+        "出生届は14日以内です[1]", [("c1", "担当は03-9876-5432です。")], "openai", pool=[leaky]
+    )
     answer = check(plan, composed, contacts)
     shown = [answer.answer, *(c.quote for c in answer.citations), *(h.text for h in answer.retrieved)]
     assert not any("9876" in text for text in shown), shown

@@ -184,3 +184,25 @@ def test_clustering_recovers_groups_and_the_cut_is_fitted() -> None:
     labels = cluster(np.concatenate(groups), threshold)
     assert len(set(labels.tolist())) == 3
     assert 0.0 < load_threshold() < 1.0  # the committed fit (bench/gaps.py --fit)
+
+
+def test_a_published_gap_card_matches_without_a_document_vouching_for_it() -> None:
+    """Retrieval's documents gate corpus cards; a reviewed gap card answers on its wordings alone."""
+    from kodomo_ai.index.cards import CardIndex
+    from kodomo_ai.schema import Card
+
+    def card(card_id: str, doc_id: str, question: str) -> Card:
+        return Card(card_id=card_id, doc_id=doc_id, question=question, answer="回答です。")
+
+    def unit(*values: float) -> np.ndarray:
+        vector = np.array([values], dtype=np.float32)
+        return vector / np.linalg.norm(vector)
+
+    corpus = card("b-01", "doc-b", "公園の遊具の点検はいつ")
+    gap = card("gap-0123456789", "doc-b", "公園の遊具の点検はいつですか")
+    assert gap.published and not corpus.published
+    for candidate in (corpus, gap):
+        index = CardIndex([(candidate, unit(1.0, 0.0)), (card("a-01", "doc-a", "別の話"), unit(0.0, 1.0))])
+        matches = index.match(unit(1.0, 0.05)[0], "公園の遊具の点検はいつ", doc_ids=["doc-a"])
+        best = matches[0].card.card_id
+        assert best == ("gap-0123456789" if candidate.published else "a-01"), matches

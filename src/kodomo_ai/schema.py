@@ -92,6 +92,10 @@ class CardVersion(BaseModel):
     answer: str
 
 
+# Cards published from the knowledge-gap report (gaps/cards.py) live in the index, not in a corpus folder.
+PUBLISHED_CARD_PREFIX = "gap-"
+
+
 class Card(BaseModel):
     """A knowledge card: a question people ask, its paraphrases, and a short cited answer."""
 
@@ -117,6 +121,11 @@ class Card(BaseModel):
         """Every wording a user's question is matched against (Japanese, then English if any)."""
         english = [self.en.question, *self.en.paraphrases] if self.en else []
         return [t for t in [*self.questions(), *english] if t.strip()]
+
+    @property
+    def published(self) -> bool:
+        """True for a card published at run time from the knowledge-gap report (every ingest keeps it)."""
+        return self.card_id.startswith(PUBLISHED_CARD_PREFIX)
 
 
 class Contact(BaseModel):

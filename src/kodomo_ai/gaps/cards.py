@@ -17,9 +17,8 @@ import yaml
 from kodomo_ai.engines.base import AnswerEngine, EngineRequest
 from kodomo_ai.grounding import check_grounding
 from kodomo_ai.index.knowledge_base import KnowledgeBase
-from kodomo_ai.ingest.cards import PUBLISHED_PREFIX
 from kodomo_ai.retrieval import Filters, Retriever
-from kodomo_ai.schema import Card
+from kodomo_ai.schema import PUBLISHED_CARD_PREFIX, Card
 
 MAX_PARAPHRASES = 8
 PUBLISHED_FILE = Path("published") / "cards" / "gap-cards.yaml"
@@ -27,7 +26,7 @@ PUBLISHED_FILE = Path("published") / "cards" / "gap-cards.yaml"
 
 def card_id_for(question: str) -> str:
     """A stable id for a card made from a gap (gap-<hash of its question>)."""
-    return PUBLISHED_PREFIX + hashlib.sha1(question.encode("utf-8")).hexdigest()[:10]
+    return PUBLISHED_CARD_PREFIX + hashlib.sha1(question.encode("utf-8")).hexdigest()[:10]
 
 
 def draft_card(

@@ -99,8 +99,9 @@ class CardIndex:
     ) -> list[CardMatch]:  # fmt: skip
         """The k best cards, best first, by z-scored question similarity plus words (as chunks are fused).
 
-        `doc_ids` keeps the cards of those documents only (the documents retrieval found); other towns'
-        cards never match.
+        `doc_ids` keeps the cards of those documents only (the documents retrieval found), and cards published
+        from the gap report: they exist because no document answered, so no document can vouch for them (a
+        person reviewed them instead). Other towns' cards never match.
         """
         if not self.cards:
             return []
@@ -109,7 +110,7 @@ class CardIndex:
         np.maximum.at(best, self.owner, sims)
         allowed = np.array([
             not ((audience and audience not in c.audience) or (c.municipality and c.municipality != municipality)
-                 or (doc_ids is not None and c.doc_id not in doc_ids))
+                 or (doc_ids is not None and c.doc_id not in doc_ids and not c.published))
             for c in self.cards
         ])  # fmt: skip
         if not allowed.any():

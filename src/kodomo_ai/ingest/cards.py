@@ -16,15 +16,6 @@ from kodomo_ai.schema import Card, CardCitation, Document
 _QUESTION_HEADING = re.compile(r"^#{2,4}\s*(?:Q\s*\d*\s*[.．:：、]?|問\s*\d*\s*[.．:：、]?)\s*(.+?)\s*$")
 _ANSWER_LEAD = re.compile(r"^\s*(?:A\s*\d*\s*[.．:：、]|答え?\s*\d*\s*[.．:：、]?)\s*")
 _SOURCE_LINE = re.compile(r"^(?:出典|出所|参考)\s*[:：]")
-# Cards published from the knowledge-gap report (gaps/cards.py) live in the index, not in a corpus folder.
-PUBLISHED_PREFIX = "gap-"
-
-
-def is_published(card: Card) -> bool:
-    """True for a card published at run time from the knowledge-gap report (every ingest keeps it)."""
-    return card.card_id.startswith(PUBLISHED_PREFIX)
-
-
 def is_card_file(path: Path) -> bool:
     """True for a YAML file inside a `cards` folder."""
     return path.suffix.lower() in (".yaml", ".yml") and path.parent.name == "cards"

@@ -17,7 +17,7 @@ from kodomo_ai.index.catalog import Catalog
 from kodomo_ai.index.generations import IndexSnapshot
 from kodomo_ai.index.knowledge_base import KnowledgeBase, chunk_metadata
 from kodomo_ai.index.lexical import index_terms
-from kodomo_ai.ingest.cards import cards_from_qa_page, is_published, load_card_file
+from kodomo_ai.ingest.cards import cards_from_qa_page, load_card_file
 from kodomo_ai.ingest.chunking import chunk_document
 from kodomo_ai.ingest.loaders import SUPPORTED_SUFFIXES, load_file
 from kodomo_ai.ingest.normalise import normalise_text
@@ -170,7 +170,7 @@ def ingest_paths(
         card_files = sorted(p for folder in folders for p in folder.rglob("cards/*.yaml"))
         if card_files or run.qa_cards:
             target = txn.draft().catalog if txn.started else base
-            published = [c for c, _ in base.cards() if is_published(c)]
+            published = [c for c, _ in base.cards() if c.published]
             rows = _card_rows(kb, target, card_files, run.qa_cards, report, published)
             if _cards_differ(target, rows):
                 target = txn.draft().catalog

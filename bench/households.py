@@ -48,8 +48,10 @@ def expected_band(child: Any) -> tuple[int, int]:
 
 
 def expected_parents(parents: dict[str, Any] | None) -> dict[str, Any]:
-    """The expected parents' facts, one parent's hours given as a number read as a list of one."""
+    """The expected parents' facts (on_childcare_leave read as on_leave), one parent's hours as a list of one."""
     out = dict(parents or {})
+    if "on_childcare_leave" in out:  # the first held-out set's name for on_leave
+        out["on_leave"] = out.pop("on_childcare_leave")
     if "hours_per_month" in out and not isinstance(out["hours_per_month"], list):
         out["hours_per_month"] = [out["hours_per_month"]]
     return out

@@ -23,10 +23,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from kodomo_ai.rules import ages
+from kodomo_ai.rules.household_mentions import (
+    CHILD_NAMES,
+    OLDEST_CHILD_AGE,
+    Reading,
+    _Mention,
+    build_mentions,
+    corefer,
+    is_child,
+)
 from kodomo_ai.rules.household_parents import (
     MONTHS_PER_YEAR,
     WEEKS_PER_YEAR,
@@ -42,12 +51,13 @@ from kodomo_ai.rules.household_windows import (
     window_for_age,
     window_for_cohort,
 )
-from kodomo_ai.text.eras import ERA_LETTERS, ERA_NAMES, western_year
-from kodomo_ai.text.kana import spell_numbers, spell_words
+from kodomo_ai.text.eras import ERA_LETTERS, ERA_NAMES, ERAS, western_year
+from kodomo_ai.text.kana import fold_half_width_kana, spell_numbers, spell_words
 from kodomo_ai.text.numbers import counted_numerals, kanji_to_int, replace_numerals
 
 __all__ = [
     "MONTHS_PER_YEAR",
+    "OLDEST_CHILD_AGE",
     "WEEKS_PER_YEAR",
     "ChildReading",
     "HouseholdReading",
@@ -61,8 +71,6 @@ __all__ = [
     "window_for_cohort",
 ]
 
-# Without a word naming a child in the same clause, an older age in the text is taken to be an adult's.
-OLDEST_CHILD_AGE = 25
 
 # Hiragana spellings of school, class and family words (domain vocabulary), read as they are usually written.
 _KANA_WORDS = {
@@ -81,7 +89,7 @@ _NUMERAL = counted_numerals(r"人|歳|才|時間|時|日|か月|ヶ月|カ月|�
 _SCHOOL_NUMERAL = re.compile(r"(?<=[小中高])([一二三四五六])(?![一-龥])")
 _LEVEL_KANA = re.compile(r"(しょう|ちゅう|こう)(?=\d)")
 _MONTHS = r"(?:か月|ヶ月|カ月|ケ月|箇月|ヵ月)"
-_CHILD_NAMES = r"長男|長女|次男|次女|三男|三女|四男|四女|末っ子|息子|娘"
+_CHILD_NAMES = CHILD_NAMES
 # 長男（12）: a bare number in brackets after a child is its age; 5つ: the native count of a small child's age;
 # 15、13、3歳: one counter after a list of numbers counts them all.
 _AGE_IN_BRACKETS = re.compile(
@@ -95,14 +103,29 @@ _SHARED_COUNTER = re.compile(
 )
 
 
+# ①②③ number the items of a list; NFKC would turn them into digits glued to the next number (④0歳児 → 40歳児).
+_CIRCLED = re.compile(r"[\u2460-\u249b\u24ea-\u24ff\u2776-\u2793]")
+_MIXED_LEVEL = re.compile(r"(?<=[小中])がく(?=\d|せい|生|校|年)")  # 中がく3年: kanji and kana mixed
+_HALF_HOUR = re.compile(r"(\d+)時間半")
+_HOURS_MINUTES = re.compile(r"(\d+)時間(\d{1,2})分")
+
+
+def _hours(m: re.Match[str]) -> str:
+    return f"{int(m.group(1)) + int(m.group(2)) / 60:g}時間"
+
+
 def normalise_description(text: str) -> str:
     """NFKC; hiragana school words and counted numbers as written; kanji numerals as digits; no spaces."""
+    text = fold_half_width_kana(_CIRCLED.sub("、", text))
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-    text = spell_numbers(spell_words(text, _KANA_WORDS))
+    text = spell_numbers(spell_words(_MIXED_LEVEL.sub("学", text), _KANA_WORDS))
     text = replace_numerals(text, _NUMERAL)
+    text = _HALF_HOUR.sub(r"\1.5時間", _HOURS_MINUTES.sub(_hours, text))
+    text = re.sub(r"(生後|生まれて)半年", r"\g<1>6か月", text)
     text = _SCHOOL_NUMERAL.sub(lambda m: str(kanji_to_int(m.group(1))), text)
     text = _LEVEL_KANA.sub(lambda m: {"しょう": "小", "ちゅう": "中", "こう": "高"}[m.group(1)], text)
     text = text.replace("〜", "~").replace("ヵ月", "か月").replace("歳じ", "歳児").replace("歳はん", "歳半")
+    text = text.replace("歳児くらす", "歳児クラス")
     text = re.sub(r"(?<=\d)(?:h|hr|hrs|H)(?![a-zA-Z])", "時間", text)  # 月80h
     text = _AGE_IN_BRACKETS.sub(r"\1(\2歳)", text)
     text = _NATIVE_AGE.sub(r"\1歳", text)
@@ -135,21 +158,37 @@ class HouseholdReading:
 _BIRTH_SUFFIX = r"(?:生まれ|生|産まれ|に生まれ|に産まれ|誕生|出生)"
 # A school year or stage that bounds a rule (小学1年生から6年生まで, 中学生までの医療費) names no child.
 _NOT_A_LIMIT = r"(?!生?(?:から|まで|以上|以下|未満|の年代|年代))"
-_ENTERED = r"(?:上がった|あがった|入った|入学した|入りました|上がりました|入学しました|進学した|進学しました)"
+_ENTERED = (
+    r"(?:上がった|あがった|入った|入学した|入りました|上がりました|入学しました|進学した|進学しました|なった|なりました"
+    r"|上がって|入って|入学して|進学して|なって|通い始め|通いはじめ)"
+)
+_FUTURE = re.compile(r"^(?:します|する|予定|見込み|の予定|となります|になります|です)")
+# A step named with a past form happened at the last 1 April (4月から中学生になった).
+_PAST_STEP = re.compile(
+    r"^(?:に|へ)?(?:なった|なりました|なって|上がった|上がりました|入った|入学した|入学しました|進学した)"
+)
 _CHILD_PATTERN = re.compile(
     "|".join(
         [
             rf"(?P<wy>(?:19|20)\d{{2}})(?:(?P<wfy>年度)|(?:年|[/.-])(?:(?P<wm>\d{{1,2}})(?:月|[/.-])?(?:(?P<wd>\d{{1,2}})日?)?)?){_BIRTH_SUFFIX}",
             rf"(?P<era>{ERA_NAMES}|[{ERA_LETTERS}])(?P<ey>元|\d{{1,2}})(?:(?P<efy>年度)|(?:年|[/.])?(?:(?P<em>\d{{1,2}})(?:月|[/.])?(?:(?P<ed>\d{{1,2}})日?)?)?){_BIRTH_SUFFIX}",
             r"(?P<rel>一昨年|去年|昨年|今年)(?:の(?P<rm>\d{1,2})月)?(?:に)?(?:生まれ|産まれ)",
-            rf"(?P<entered>(?:今年|この春|今春|今年度)?(?:の(?:春|4月))?(?:に|から)?(?P<elevel>小学校|小学|中学校|中学|高校|大学)(?:に|へ)?{_ENTERED})",
+            rf"(?P<entered>(?:今年度|今年|この春|今春|この4月)?(?:の(?:春|4月))?(?:に|から|で)?(?P<elevel>小学校|小学|中学校|中学|高校|大学)(?:生)?(?:に|へ)?{_ENTERED}(?!ら))",
+            # 今年度で小学校を卒業: in the last year of the level.
+            r"(?P<grad>(?P<gwhen>今年度末|今年度|来年度末|来年度|来春|来年の春|来年3月|この春|今春|今年の春|今年3月|3月)?(?:で|に|には)?(?P<glevel>小学校|小学|中学校|中学|高校)(?:を)?卒業(?!まで|後|生|式|証|した|しま?した|して|したら|する(?:まで|と|前|時|とき|なら)))",
+            # 先月生まれ, 4月に生まれた: a birth this past year named by its month or as recent.
+            r"(?P<recent>先月|今月|先週|今週|先日|この前|つい最近|最近)(?:に)?(?:生まれ|産まれ)|(?<![\d年/.])(?P<lm>\d{1,2})月に(?:生まれ|産まれ)(?:た|ました)",
+            r"(?:生後|生まれて)(?P<pw>\d{1,3})(?:週間|週|日)",
+            r"(?P<bday>今日|本日)(?:が|で|は)?(?:ちょうど)?(?P<bage>\d{1,2})(?:歳|才)の誕生日",
+            # もうすぐ3歳, 来月で1歳になる: not yet that age.
+            r"(?P<soon>来月|再来月|来週|もうすぐ|もうじき|近々|もう少しで|じきに|まもなく|間もなく|あと\d{1,2}(?:か月|日|週間)で)(?:で|に|には)?(?P<sage>\d{1,2})(?:歳|才)(?!児|まで|以上|未満|以下|から)",
             r"(?P<nextschool>(?:来年度|来年|再来年度|再来年|来春|この春|今年の春|今年|春|4月)(?:から|に|の春から)?(?:は)?(?:小学校|小学生|1年生|ピカピカの1年生))",
-            r"(?P<nextlevel>(?:来年度|来年|来春|春|4月)(?:から|に)?(?:は)?(?P<level>中学|高校|大学)(?:生|校)?)",
+            r"(?P<nextlevel>(?:来年度|来年|来春|この春|今春|今年の春|今年度|今年|春|4月)(?:から|に)?(?:は)?(?P<level>中学|高校|大学)(?:生|校)?)",
             r"(?P<nextk>(?:来年度|来年|再来年度|来春|春|4月)(?:から|に)?(?:は)?(?P<kl>年少|年中|年長)(?:さん)?(?:に|へ)?(?:なる|上がる|進級))",
-            r"(?P<turn_when>来月|再来月|来週|もうすぐ|近々|今月|今年度(?:中に|中|内に|で)?|今年|もう少しで|じきに)?(?P<turn>\d{1,2})(?:歳|才)(?:に|を)?(?:なる|迎える|なります)(?!ばかり|た)",
-            rf"生後(?P<pm>\d{{1,2}}){_MONTHS}|生まれて(?P<sm>\d{{1,2}}){_MONTHS}|(?P<bm>\d{{1,2}}){_MONTHS}(?=の|と|、|,|です|で|が|\)|双子|児|半)",
+            r"(?P<turn_when>今月|今年度(?:中に|中|内に|で)?|今年)?(?P<turn>\d{1,2})(?:歳|才)(?:に|を)?(?:なる|迎える|なります)(?!ばかり|た)",
+            rf"(?:{_CHILD_NAMES}|赤ちゃん)(?:は|が)?(?P<nm>\d{{1,2}}){_MONTHS}(?![^。!?\n]{{0,3}}(?:間|後|前))|生後(?P<pm>\d{{1,2}}){_MONTHS}|生まれて(?P<sm>\d{{1,2}}){_MONTHS}|(?P<bm>\d{{1,2}}){_MONTHS}(?=の|と|、|,|です|で|が|\)|双子|児|半)",
             # Not an age of a child here: a range (0~2歳), a limit (18歳まで), a condition (3歳になったら), 3歳児健診.
-            rf"(?<![~\-])(?P<ay>\d{{1,2}})(?:歳|才)(?P<half>半)?(?:(?P<am>\d{{1,2}}){_MONTHS})?(?P<classword>児クラス|クラス|児(?!童))?"
+            rf"(?<![~\-])(?P<ay>\d{{1,2}})(?:歳|才)(?P<half>半)?(?:(?P<am>\d{{1,2}}){_MONTHS})?(?!児(?:健診|検診|健康診査))(?P<classword>児クラス|クラス|児(?!童))?"
             r"(?!まで|以上|未満|以下|から|到達|の年度|年度|になった後|に達|の誕生日|を過ぎ|を超え|差|になったら|になれば|になると"
             r"|以降|以前|頃|ころ|健診|検診|健康診査)",
             rf"(?P<uni>大学院|大学|短大|短期大学|専門学校|専門|高専)(?P<uy>\d)年(?:生)?{_NOT_A_LIMIT}",
@@ -187,8 +226,9 @@ _STAGE_COHORTS = {
     "専門学校生": (18, 19, "専門学校生"),
     "専門学生": (18, 19, "専門学校生"),
     "専門学校に通": (18, 19, "専門学校生"),
-    "浪人生": (18, 19, "浪人生"),
-    "浪人中": (18, 19, "浪人生"),
+    # 浪人: the first year after 高校3年 (no second year assumed, like the school years).
+    "浪人生": (18, 18, "浪人生（高校卒業の翌年）"),
+    "浪人中": (18, 18, "浪人生（高校卒業の翌年）"),
 }
 _UNIVERSITY_START = {
     "大学院": 21,
@@ -274,7 +314,9 @@ def _entry_cohort(word: str, on: date, target_first_cohort: int) -> int:
         entry_year = year + 1
     elif word.startswith("来年"):
         entry_year = on.year + 1  # 来年 is the next calendar year: in January it is the April after next
-    elif word.startswith(("この春", "今年")):
+    elif word.startswith("今年度"):
+        entry_year = year
+    elif word.startswith(("この春", "今春", "今年")):
         entry_year = on.year if on.month < 4 else year
     else:  # 来春, 春から, 4月から: the coming April
         entry_year = year + 1
@@ -306,8 +348,24 @@ def _read_match(m: re.Match[str], text: str, on: date) -> tuple[ChildReading, st
             window: tuple[date, date] | None = (date(year, 4, 2), date(year + 1, 4, 1))
         else:
             window = _date_window(year, int(month) if month else None, int(day) if day else None)
+        if window and m.group("era"):  # 平成31年 ended on 30 April, 令和元年 began on 1 May
+            era_from, era_to = _era_span(m.group("era"))
+            if window[0] <= era_to:
+                window = (max(window[0], era_from), min(window[1], era_to))
         child = _window_child(*window, on, basis) if window else None
         return (child, "date") if child else None
+    if m.group("grad"):
+        return _graduating(m, on, basis)
+    if m.group("recent") or m.group("lm"):
+        return _recent_birth(m, on, basis)
+    if m.group("pw"):
+        return (_age_child(0, on, basis), "age") if int(m.group("pw")) < 365 else None
+    if m.group("bday"):
+        return _age_child(int(m.group("bage")), on, basis), "age"
+    if m.group("soon"):
+        age = int(m.group("sage"))
+        child = _age_child(max(age - 1, 0), on, basis)
+        return replace(child, assumption=f"「{basis}」は今{max(age - 1, 0)}歳として計算しました。"), "age"
     if m.group("entered"):
         elevel = m.group("elevel")[:2]
         cohort = _LEVEL_FIRST_COHORT[elevel]
@@ -318,7 +376,8 @@ def _read_match(m: re.Match[str], text: str, on: date) -> tuple[ChildReading, st
             first = _KINDERGARTEN_CLASSES[m.group("kl")]
         else:
             first = _LEVEL_FIRST_COHORT[m.group("level")] if m.group("nextlevel") else 6
-        cohort = _entry_cohort(word, on, first)
+        past = bool(_PAST_STEP.match(text[m.end() :]))
+        cohort = first if past and not m.group("nextk") else _entry_cohort(word, on, first)
         if cohort < 0:
             return None
         return _cohort_child(
@@ -326,8 +385,8 @@ def _read_match(m: re.Match[str], text: str, on: date) -> tuple[ChildReading, st
         ), "cohort"
     if m.group("turn"):
         return _turning(m, on, basis)
-    if m.group("pm") or m.group("bm") or m.group("sm"):
-        months = int(m.group("pm") or m.group("bm") or m.group("sm"))
+    if m.group("pm") or m.group("bm") or m.group("sm") or m.group("nm"):
+        months = int(m.group("pm") or m.group("bm") or m.group("sm") or m.group("nm"))
         return _age_child(months // 12, on, basis), "age"
     if m.group("ay"):
         age = int(m.group("ay"))
@@ -366,6 +425,52 @@ def _read_match(m: re.Match[str], text: str, on: date) -> tuple[ChildReading, st
     return None
 
 
+def _era_span(era: str) -> tuple[date, date]:
+    """Return the first and last day of an era (named or by its letter); the current one runs on."""
+    index = next(i for i, e in enumerate(ERAS) if era in (e.name, e.letter))
+    last = ERAS[index - 1].start - timedelta(days=1) if index > 0 else date.max
+    return ERAS[index].start, last
+
+
+def _graduating(m: re.Match[str], on: date, basis: str) -> tuple[ChildReading, str] | None:
+    """今年度で小学校を卒業: the last year of the level in the school year whose March the words name."""
+    if m.group("gwhen") is None and not _FUTURE.match(m.string[m.end() :]):
+        return None  # 高校卒業の長男 has finished; only 卒業します・卒業予定 without a time is this year
+    fiscal = ages.fiscal_year_of(on)
+    when = m.group("gwhen") or "今年度"
+    if when.startswith("来年度"):
+        march = fiscal + 2
+    elif when.startswith("来"):  # 来春, 来年の春, 来年3月: the calendar year after this one
+        march = on.year + 1
+    elif when.startswith("今年度"):
+        march = fiscal + 1
+    else:  # この春, 今年3月, 3月: the coming March (said in January-March) or this school year's
+        march = on.year if on.month <= 3 else fiscal + 1
+    last = {"小学": 11, "中学": 14, "高校": 17}[m.group("glevel")[:2]]
+    cohort = last - (march - (fiscal + 1))
+    if cohort < 0:
+        return None
+    return _cohort_child(cohort, cohort, on, basis, cohort_label(cohort)), "cohort"
+
+
+def _recent_birth(m: re.Match[str], on: date, basis: str) -> tuple[ChildReading, str] | None:
+    """先月生まれ, 4月に生まれた: born in the named month of the last twelve months (or just now)."""
+    word = m.group("recent")
+    if word in ("先週", "今週", "先日", "この前", "つい最近", "最近"):
+        return _age_child(0, on, basis), "baby"
+    if word == "今月":
+        first = on.replace(day=1)
+    elif word == "先月":
+        first = ages.add_months(on.replace(day=1), -1)
+    else:
+        month = int(m.group("lm"))
+        if not 1 <= month <= 12:
+            return None
+        first = date(on.year if month <= on.month else on.year - 1, month, 1)
+    child = _window_child(first, ages.add_months(first, 1) - timedelta(days=1), on, basis)
+    return (child, "date") if child else None
+
+
 def _school_child(level: str, grade: int, on: date, basis: str) -> tuple[ChildReading, str] | None:
     start = _SCHOOL_START.get(level, _UNIVERSITY_START.get(level))
     if start is None or not 1 <= grade <= _MAX_GRADE.get(level, 3):
@@ -390,209 +495,35 @@ def _turning(m: re.Match[str], on: date, basis: str) -> tuple[ChildReading, str]
     ), "age"  # fmt: skip
 
 
-# --- children: mentions -----------------------------------------------------------------------------
-
-# Words that name one particular child; after a clause break they start another child (下の子, 次女 …).
-_CHILD_HEAD = re.compile(
-    rf"{_CHILD_NAMES}|上の子|下の子|真ん中|一番上|いちばん上|一番下|いちばん下|その下|末の子|上が|上は|下が|下は|次が|次は"
-    r"|子ども|子供|男の子|女の子|お兄ちゃん|お姉ちゃん|兄|姉|弟|妹"
-)
-_CHILD_WORD = re.compile(rf"{_CHILD_HEAD.pattern}|子")
-_PARENT_WORD = re.compile(
-    r"私|僕|自分|夫|妻|主人|旦那|パパ|ママ|父親|母親|父|母|祖父|祖母|おじいちゃん|おばあちゃん|義父|義母|本人"
-)
-_PARENT_AFTER = re.compile(r"^\)?の?(?:母|父|ママ|パパ|私|夫|妻)(?!子)")
-_EXPECTING = re.compile(r"妊娠|おなか|お腹|出産予定|予定日|生まれる|産まれる|生まれてくる")
-_SENTENCE_END = re.compile(r"[。!?\n]")
-_CONJUNCTION = re.compile(r"と|や|・|/|&|及び|および|それと|それに|あと|また")
-_CLAUSE_BREAK = re.compile(r"[、,。!?\n・/]|と|や")
-# 小学生が2人, 5歳の子が2人, 高校生2人: a count right after a mention (not 2人目, 2人暮らし, 1人ずつ).
-_MULTIPLE_AFTER = re.compile(
-    r"^\)?(?:の?(?:子ども|子供|子|男の子|女の子|息子|娘|男児|女児))?(?:たち)?(?:が|は|も)?(\d)人(?!目|暮|家族|で暮|世帯|ずつ)"
-)
-_MULTIPLE_AROUND = re.compile(r"(\d)人\($")  # 子ども2人(小学生)
-_MULTIPLE_BEFORE = re.compile(r"(\d)人(?:とも|全員|共)(?:が|は|に)?$")  # 2人とも中学生
-_TWINS = re.compile(r"双子|双生児|三つ子|3つ子")
-
-
-@dataclass
-class _Mention:
-    """One child as the text mentions it, possibly more than once (大学4年(22歳)); `size` children alike."""
-
-    start: int
-    end: int
-    child: ChildReading
-    kinds: set[str]
-    size: int = 1
-
-
-def _clause(text: str, start: int, end: int) -> tuple[str, str]:
-    """Return the clause text before `start` and after `end` (up to the nearest 、。と・ or sentence end)."""
-    before = text[:start]
-    cut = max((m.end() for m in _CLAUSE_BREAK.finditer(before)), default=0)
-    after = text[end:]
-    stop = _CLAUSE_BREAK.search(after)
-    return before[cut:], after[: stop.start() if stop else len(after)]
-
-
-def _is_child(text: str, start: int, end: int, child: ChildReading, kind: str) -> bool:
-    """False for an age that is a parent's (私(38歳), 40歳の母) or an unborn child (妊娠8か月, 出産予定の子)."""
-    before, after = _clause(text, start, end)
-    if kind == "baby" or (kind == "age" and child.age_max == 0):
-        if _EXPECTING.search(before):
-            return False
-    if kind not in ("age", "date"):
-        return True
-    parent = list(_PARENT_WORD.finditer(before))
-    if parent and not _CHILD_HEAD.search(before[parent[-1].end() :]):
-        return False
-    if _PARENT_AFTER.match(text[end:]):
-        return False
-    return child.age_min <= OLDEST_CHILD_AGE or bool(_CHILD_WORD.search(before + after))
-
-
-def _boundary(gap: str) -> str:
-    """How the words between two readings separate them: same (one child), weak (only a comma) or strong."""
-    if _SENTENCE_END.search(gap) or _CONJUNCTION.search(gap):
-        return "strong"
-    for head in _CHILD_HEAD.finditer(gap):
-        if head.start() > 0 and gap[head.start() - 1] not in "の(":
-            return "strong"  # 5歳で下の子が…: another child named after a clause
-    return "weak" if re.search(r"[、,]", gap) else "same"
-
-
-def _names_own_child(text: str, last: _Mention, match: re.Match[str]) -> bool:
-    """True when the clauses of both readings name a child of their own (長男は中3、14歳の次男)."""
-    before = _clause(text, last.start, last.end)
-    after = _clause(text, match.start(), match.end())
-    return any(_CHILD_HEAD.search(part) for part in before) and any(
-        _CHILD_HEAD.search(part) for part in after
-    )
-
-
-def _joins(mention: _Mention, child: ChildReading, kind: str) -> bool:
-    """True when `child` can be the same child as `mention`: overlapping births, a different kind of reading."""
-    if max(mention.child.born_from, child.born_from) > min(mention.child.born_to, child.born_to):
-        return False
-    if kind not in mention.kinds:
-        return True
-    return kind == "cohort" and child.class_age is not None and child.class_age == mention.child.class_age
-
-
-def _join(mention: _Mention, child: ChildReading, kind: str, text: str, end: int, on: date) -> None:
-    born_from = max(mention.child.born_from, child.born_from)
-    born_to = min(mention.child.born_to, child.born_to)
-    low, high = age_range(born_from, born_to, on)
-    old = mention.child
-    narrow = min((old, child), key=lambda c: (c.age_max - c.age_min, c.born_to - c.born_from))
-    # An exact age or birth date makes the school-year assumption unnecessary.
-    assumption = "" if {"age", "date"} & (mention.kinds | {kind}) else narrow.assumption
-    basis = text[mention.start : end]
-    if basis.count("(") > basis.count(")") and text[end : end + 1] == ")":
-        basis += ")"  # 大学4年(22歳): the bracket closes after the age
-    mention.child = ChildReading(
-        low, high, basis, born_from, born_to, assumption, old.supported and child.supported,
-        old.class_age if old.class_age is not None else child.class_age,
-    )  # fmt: skip
-    mention.kinds.add(kind)
-    mention.end = end
-
-
-def _mentions(text: str, on: date, weak_joins: bool) -> list[_Mention]:
-    mentions: list[_Mention] = []
+def _readings(text: str, on: date) -> list[Reading]:
+    readings: list[Reading] = []
     for match in _CHILD_PATTERN.finditer(text):
         read = _read_match(match, text, on)
-        if read is None or not _is_child(text, match.start(), match.end(), *read):
-            continue
-        child, kind = read
-        if mentions:
-            last = mentions[-1]
-            boundary = _boundary(text[last.end : match.start()])
-            if boundary == "weak" and _names_own_child(text, last, match):
-                boundary = "strong"  # 長男は中3、14歳の次男: each side names its child
-            if (boundary == "same" or (boundary == "weak" and weak_joins)) and _joins(last, child, kind):
-                _join(last, child, kind, text, match.end(), on)
-                continue
-        mentions.append(_Mention(match.start(), match.end(), child, {kind}))
-    for index, mention in enumerate(mentions):
-        mention.size = _size(text, mentions[:index], mention)
-    _twins(text, mentions)
-    return _drop_elaborated(text, mentions)
-
-
-def _size(text: str, earlier: list[_Mention], mention: _Mention) -> int:
-    """How many children a mention stands for: 小学生が2人, 子ども2人(小学生), 2人とも中学生."""
-    more = _MULTIPLE_AFTER.match(text[mention.end :])
-    if more and 1 < int(more.group(1)) <= 9:
-        # 小2と小5の2人: a count after a list of as many mentions is their total.
-        # (中学生1人、小学生2人: counted one by one, each count is its own.)
-        listed = [m for m in earlier if not _SENTENCE_END.search(text[m.end : mention.start])]
-        counted = any(_MULTIPLE_AFTER.match(text[m.end :]) for m in listed)
-        return 1 if not counted and int(more.group(1)) == len(listed) + 1 else int(more.group(1))
-    around = _MULTIPLE_AROUND.search(text[: mention.start])
-    if around and text[mention.end : mention.end + 1] == ")":
-        return int(around.group(1))
-    before, _ = _clause(text, mention.start, mention.end)
-    together = _MULTIPLE_BEFORE.search(text[: mention.start]) or _MULTIPLE_BEFORE.search(before)
-    return int(together.group(1)) if together else 1
-
-
-def _twins(text: str, mentions: list[_Mention]) -> None:
-    """Give the mention nearest to 双子 / 三つ子 in the same sentence two (three) children."""
-    for twins in _TWINS.finditer(text):
-        size = 2 if twins.group(0) in ("双子", "双生児") else 3
-        start = max(text.rfind(ch, 0, twins.start()) for ch in "。!?\n") + 1
-        stop = _SENTENCE_END.search(text, twins.end())
-        end = stop.start() if stop else len(text)
-        near = [m for m in mentions if start <= m.start and m.end <= end]
-        if not near:  # 双子です。どちらも2020年10月生まれ。: the next sentence names them
-            stop = _SENTENCE_END.search(text, end + 1)
-            near = [m for m in mentions if end < m.start and m.end <= (stop.start() if stop else len(text))][
-                :1
-            ]
-        # The twins are the children not set apart from the word by と・や (中学生2人(双子)と小学生1人).
-        joined = [
-            m
-            for m in near
-            if not _CONJUNCTION.search(text[min(m.end, twins.end()) : max(m.start, twins.start())])
-        ]
-        near = joined or near
-        if near:
-            nearest = min(near, key=lambda m: max(m.start - twins.end(), twins.start() - m.end, 0))
-            nearest.size = max(nearest.size, size)
-
-
-def _drop_elaborated(text: str, mentions: list[_Mention]) -> list[_Mention]:
-    """Drop a school stage given with a bracketed list of its children: 小学生の娘が2人(小2と小4)."""
-    kept: list[_Mention] = []
-    for index, mention in enumerate(mentions):
-        following = mentions[index + 1 :]
-        if mention.kinds == {"stage"} and following:
-            gap = text[mention.end : following[0].start]
-            close = text.find(")", following[0].start)
-            inner = [m for m in following if close >= 0 and m.end <= close + 1]
-            if (
-                gap.endswith("(")
-                and not _SENTENCE_END.search(gap)
-                and inner
-                and all(_joins(mention, m.child, "cohort") or m.kinds != {"stage"} for m in inner)
-                and all(
-                    mention.child.born_from <= m.child.born_from and m.child.born_to <= mention.child.born_to
-                    for m in inner
-                )
-            ):
-                continue
-        kept.append(mention)
-    return kept
+        if read is not None:
+            readings.append(Reading(match.start(), match.end(), *read))
+    return readings
 
 
 def _read_children(text: str, on: date, stated: int | None = None) -> list[ChildReading]:
-    mentions = _mentions(text, on, weak_joins=True)
+    readings = _readings(text, on)
+
+    def variant(weak_joins: bool, admit_adults: bool, refer: bool) -> list[_Mention]:
+        kept = [r for r in readings if is_child(text, r, admit_adults)]
+        mentions = build_mentions(text, kept, on, weak_joins)
+        return corefer(text, mentions, on) if refer else mentions
+
+    mentions = variant(weak_joins=True, admit_adults=False, refer=True)
     if stated is not None and sum(m.size for m in mentions) != stated:
-        # 「大学4年生、22歳」 is one child unless the stated number of children says they are two.
-        apart = _mentions(text, on, weak_joins=False)
-        if sum(m.size for m in apart) == stated:
-            mentions = apart
+        # The stated number of children decides between readings: 「大学4年生、22歳」 is one child unless it
+        # says two; an age over 25 is a child's when the text counts it (5人の子、上から28歳、25歳 …); a
+        # child named twice is one unless the count says otherwise.
+        for weak_joins, admit_adults, refer in (
+            (False, False, True), (True, True, True), (False, True, True), (True, False, False),
+        ):  # fmt: skip
+            other = variant(weak_joins, admit_adults, refer)
+            if sum(m.size for m in other) == stated:
+                mentions = other
+                break
     children = [m.child for m in mentions for _ in range(m.size)]
     # Oldest first: the earliest possible birth date, then the latest (stable for equal windows).
     return sorted(children, key=lambda c: (c.born_from, c.born_to))

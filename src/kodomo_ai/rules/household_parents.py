@@ -60,7 +60,7 @@ _WORK_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             # 週3で1日4時間: a bare day count stands before で (週30時間 is hours, not 3 days of 0 hours).
-            rf"週(?:に)?{_ABOUT}{_NUM}(?:日|回|(?=で)){_AROUND}{_SEP}(?:1日|一日|毎日|各日)?(?:に)?{_ABOUT}{_NUM}時間"
+            rf"週(?:に)?{_ABOUT}{_NUM}(?:日|回|(?=で|の\d)){_AROUND}{_SEP}(?:1日|一日|毎日|各日)?(?:に)?{_ABOUT}{_NUM}時間"
         ),
         "wd_h",
     ),
@@ -68,34 +68,69 @@ _WORK_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         re.compile(rf"(?:1日|一日){_ABOUT}{_NUM}時間{_AROUND}(?:ずつ|を)?{_SEP}週{_ABOUT}{_NUM}(?:日|回)"),
         "h_wd",
     ),
-    (re.compile(rf"(\d{{1,2}})時(?:から|~|-)(\d{{1,2}})時(?:まで)?{_SEP}週{_NUM}(?:日|回)"), "span_wd"),
+    # 9時~18時(休憩1時間)の週5日: a break stated in brackets is not working time.
+    (
+        re.compile(
+            rf"(\d{{1,2}})時(?:から|~|-)(\d{{1,2}})時(?:まで)?(?:\((?:休憩|昼休み){_NUM}時間\))?{_SEP}週{_NUM}(?:日|回)"
+        ),
+        "span_wd",
+    ),
     (re.compile(rf"週{_NUM}(?:日|回){_SEP}(\d{{1,2}})時(?:から|~|-)(\d{{1,2}})時"), "wd_span"),
     (re.compile(rf"月(?:に)?{_ABOUT}{_NUM}日{_AROUND}{_SEP}(?:1日|一日)?{_ABOUT}{_NUM}時間"), "md_h"),
     (re.compile(rf"(?:1日|一日){_ABOUT}{_NUM}時間{_AROUND}(?:ずつ|を)?{_SEP}月{_ABOUT}{_NUM}日"), "h_md"),
     (re.compile(rf"週(?:に)?{_ABOUT}{_NUM}時間"), "wh"),
     (re.compile(rf"月(?:に|間)?{_ABOUT}{_NUM}時間"), "mh"),
 ]
-_BOTH = re.compile(r"夫婦(?:とも|共に|ともに|そろって)|(?:2人|両親|両方|ふたり)とも|どちらも")
+_PARENT = r"夫|妻|主人|旦那|パパ|ママ|私|僕|父親|母親|父|母|嫁|わし|俺"
+# Hours said once for both parents: 夫婦とも, 両親とも, 夫と私はともに, 夫も私も. 2人とも・どちらも are
+# about the parents only in a sentence that names both of them or says 共働き.
+_PARENTS_TOGETHER = re.compile(
+    rf"夫婦(?:とも|共に|ともに|そろって|で)|両親(?:とも|共に|ともに)|(?:{_PARENT})(?:と|も)(?:{_PARENT})(?:は|が|も)?"
+)
+_BOTH = re.compile(r"(?:2人|両方|ふたり)とも|どちらも|いずれも|ともに|共に")
+_TOGETHER_WORK = re.compile(r"共働き|共稼ぎ")
 # One parent: said by name (ひとり親, 母子家庭, シングルマザー), by what happened (離婚, 死別), or by who the
 # parents are (親は父だけ, 夫はいない, 私ひとりで育てて). Kinship and family-status vocabulary.
 _SINGLE = re.compile(
     r"ひとり親|1人親|シングル(?:マザー|ファー?ザー|マム|家庭|世帯)|シンママ|シンパパ|(?:母子|父子)(?:家庭|世帯)|離婚|離別|死別"
     r"|未婚の(?:母|父|ママ|パパ)|(?:保護者|親)(?:は|が)(?:母|父)(?:親)?(?:のみ|だけ|1人|ひとり)"
-    r"|シングル(?:で|として)(?:子育て|育て)|(?:私|母|父|母親|父親)?(?:1人|ひとり)で(?:子育て|育て|子ども(?:を|たちを)?育て|子供を育て|養っ)"
+    r"|シングル(?:で|として)(?:子育て|育て)|シングル(?=で[、,]|です|なので|だから|やから|やねん|やけど|だけど|家庭|世帯)|(?:私|母|父|母親|父親)?(?:1人|ひとり)で(?:子育て|育て|子ども(?:を|たちを)?育て|子供を育て|養っ)"
     r"|(?:夫|妻|旦那|主人|父親|母親|パートナー|配偶者)(?:は|が)?(?:いない|いません|おらず|おりません|なし)"
 )
 _NOT_SINGLE = re.compile(
     r"(?:ひとり親|シングル(?:マザー|ファー?ザー)|(?:母子|父子)(?:家庭|世帯))(?:では|じゃ)(?:ない|ありません|なく)|単身赴任"
 )
 _EXEMPT = re.compile(r"(?:住民税)?非課税")
-_TAXED = re.compile(r"(?<!非)課税(?:世帯|されて|されている|です)|住民税(?:は|を)?(?:払って|かかって|納めて)")
-_NOT_ON_LEAVE = re.compile(
-    r"育休(?:中)?(?:では|じゃ)(?:ない|ありません|なく)|育休は(?:取って|とって|取得して)(?:い)?(?:ない|ません)"
+_TAXED = re.compile(
+    r"(?<!非)課税(?:世帯|されて|されている|です)(?!い?ない|いません)|住民税(?:は|を)?(?:払って|かかって|納めて)(?!い?ない|いません)"
 )
-_ON_LEAVE = re.compile(
-    r"育休(?:中|を取って|をとって|取得中|期間中|を取っている|をとっている|に入って|しています|してます)|"
-    r"育児休(?:業|暇)(?:中|を取得|を取って|をとって)"
+_ON_LEAVE = re.compile(r"育休|育児休(?:業|暇)")
+_ON_LEAVE_NOW = re.compile(
+    r"^(?:中|を取って|をとって|取得中|期間中|を取っている|をとっている|に入って|しています|してます|を取得|です|で)"
 )
+# A fact is denied by what follows it in its clause: 非課税ではない, 非課税には当たりません, 育休中じゃない,
+# 育休は取っていない; 育休から復帰した is a leave that has ended. Uncertainty (非課税かどうか) states nothing.
+_DENIED = re.compile(
+    r"^[^。!?\n、,()]{0,8}?(?:では|じゃ|で)(?:ない|なく|ありません|はない|はありません)"
+    r"|^[^。!?\n、,()]{0,8}?(?:に|には)(?:(?:当たら|あたら|該当し|当てはまら)(?:ない|ず)|(?:当たり|あたり|該当し|当てはまり)ません)"
+    r"|^[^。!?\n、,()]{0,6}?(?:取って|とって|取得して|取得し)(?:い)?(?:ない|ません|ず)"
+    r"|^[^。!?\n、,()]{0,3}?(?:から|を終えて|が終わって|が明けて|明けで|明けに)(?:復帰|復職)(?:した|しました|して)"
+)
+_UNSURE = re.compile(r"^[^。!?\n、,]{0,8}?(?:かどうか|か(?:は)?(?:分から|わから|不明))|^[^。!?\n]{0,8}?かも")
+
+
+def _stated(text: str, pattern: re.Pattern[str], now: re.Pattern[str] | None = None) -> bool | None:
+    """Whether the text affirms or denies what `pattern` names (the last statement wins); None if unsaid."""
+    value: bool | None = None
+    for m in pattern.finditer(text):
+        after = text[m.end() :]
+        if _UNSURE.match(after):
+            continue
+        if _DENIED.match(after):
+            value = False
+        elif now is None or now.match(after):
+            value = True
+    return value
 
 
 def _work(text: str) -> list[tuple[int, WorkReading]]:
@@ -122,7 +157,8 @@ def _work_reading(kind: str, m: re.Match[str]) -> WorkReading | None:
         elif kind == "h_wd":
             per_day, days = float(m.group(1)), float(m.group(2))
         elif kind == "span_wd":
-            per_day, days = float(int(m.group(2)) - int(m.group(1))), float(m.group(3))
+            rest = float(m.group(3)) if m.group(3) else 0.0
+            per_day, days = float(int(m.group(2)) - int(m.group(1))) - rest, float(m.group(4))
         else:
             days, per_day = float(m.group(1)), float(int(m.group(3)) - int(m.group(2)))
         if not (0 < days <= 7 and 0 < per_day <= 24):
@@ -149,22 +185,28 @@ def _work_reading(kind: str, m: re.Match[str]) -> WorkReading | None:
     )
 
 
+def _said_for_both(text: str, start: int) -> bool:
+    """True when the sentence holding the hours at `start` gives them for both parents."""
+    begin = max(text.rfind(ch, 0, start) for ch in "。!?\n") + 1
+    stop = re.search(r"[。!?\n]", text[start:])
+    sentence = text[begin : start + stop.start() if stop else len(text)]
+    if _PARENTS_TOGETHER.search(sentence):
+        return True
+    parents = {m.group(0) for m in re.finditer(_PARENT, sentence)}
+    return bool(_BOTH.search(sentence)) and (len(parents) >= 2 or bool(_TOGETHER_WORK.search(sentence)))
+
+
 def read_parents(text: str) -> ParentsReading:
     """Read the parents' working time, 非課税, ひとり親 and 育休 from a normalised description."""
     parents = ParentsReading()
     work = _work(text)
     readings = [reading for _, reading in work]
-    if len(readings) == 1 and _BOTH.search(text):
+    if len(work) == 1 and _said_for_both(text, work[0][0]):
         readings = readings * 2
     parents.work = readings[:2]
-    if _EXEMPT.search(text):
-        parents.tax_exempt = True
-    elif _TAXED.search(text):
-        parents.tax_exempt = False
+    exempt = _stated(text, _EXEMPT)
+    parents.tax_exempt = False if exempt is None and _TAXED.search(text) else exempt
     if _SINGLE.search(text):
         parents.single_parent = not _NOT_SINGLE.search(text)
-    if _NOT_ON_LEAVE.search(text):
-        parents.on_leave = False
-    elif _ON_LEAVE.search(text):
-        parents.on_leave = True
+    parents.on_leave = _stated(text, _ON_LEAVE, _ON_LEAVE_NOW)
     return parents

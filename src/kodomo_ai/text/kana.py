@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
+
+from kodomo_ai.text.fold import katakana_to_hiragana
 
 # Readings of the digits, with the doubled forms (いっ, はっ, ろっ, じゅっ) used before s/k/h counters.
 _ONES = {
@@ -90,3 +93,23 @@ def spell_words(text: str, words: Mapping[str, str]) -> str:
         return text
     pattern = re.compile(_alternation(words))
     return pattern.sub(lambda m: words[m.group(0)], text)
+
+
+# Half-width katakana (ｶﾀｶﾅ): U+FF66-FF9F, written where a phone or an old form allows only that script.
+_HALF_WIDTH_KANA = re.compile(r"[\uff66-\uff9f]")
+_KATAKANA_RUN = re.compile(r"[ァ-ヺー]+")
+
+
+def fold_half_width_kana(text: str) -> str:
+    """Read text typed in half-width katakana as hiragana (ﾑｽｺﾊ4ｻｲ → むすこは4さい); other text is unchanged.
+
+    Whole sentences in half-width katakana stand for the words people would write in kana and kanji, so
+    they are folded to hiragana, where the kana spellings of numbers and words are read. A run with a
+    long-vowel mark is a loanword and stays katakana (ｼﾝｸﾞﾙﾏｻﾞｰ, ﾊﾟｰﾄ), as it would be written.
+    """
+    if not _HALF_WIDTH_KANA.search(text):
+        return text
+    return _KATAKANA_RUN.sub(
+        lambda m: m.group(0) if "ー" in m.group(0) else katakana_to_hiragana(m.group(0)),
+        unicodedata.normalize("NFKC", text),
+    )

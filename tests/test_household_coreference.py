@@ -176,3 +176,28 @@ def test_a_stated_fact_can_be_denied_in_its_clause(text: str, want: dict[str, ob
 )
 def test_hours_said_once_for_both_parents_or_with_halves_and_breaks(text: str, want: list[int]) -> None:
     assert parents(text).get("hours_per_month") == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("4月から1歳児クラスの息子", [(0, 1)]),  # next year's class: 0歳児クラス now
+        ("次の4月で年中になる娘", [(3, 4)]),
+        ("今年の4月から年少の娘", [(3, 4)]),  # the April just passed: this year's class
+        ("小学校を今年度で卒業する娘", [(11, 12)]),
+        (
+            "この春に中学を卒業し、高校生になった息子",
+            [(15, 16)],
+        ),  # 卒業し is done; 高校生になった is the child
+        ("今年中に3歳になる娘", [(2, 3)]),  # 今年中 holds no 年中 class
+        ("去年中学を卒業した長男", []),
+    ],
+)
+def test_classes_and_schools_of_the_coming_or_past_april(text: str, want: list[tuple[int, int]]) -> None:
+    assert bands(text) == want
+
+
+def test_days_off_a_week_and_a_divorce_under_way() -> None:
+    assert parents("完全週休2日制で1日7時間") == {"hours_per_month": [152]}
+    assert parents("離婚協議中で、まだ夫婦です") == {"single_parent": False}
+    assert parents("昨年離婚しました") == {"single_parent": True}

@@ -162,6 +162,9 @@ _ENTERED = (
     r"(?:上がった|あがった|入った|入学した|入りました|上がりました|入学しました|進学した|進学しました|なった|なりました"
     r"|上がって|入って|入学して|進学して|なって|通い始め|通いはじめ)"
 )
+_NEXT_CLASS = r"(?:年少々|年少|年中|年長|[0-5]歳児クラス|[0-5]歳児)(?:さん|組|クラス)?"
+_STEP_VERB = r"(?:なる|なります|上がる|上がります|進級)"
+_GRADUATION_WHEN = "今年度末|今年度|来年度末|来年度|来春|来年の春|来年3月|この春|今春|今年の春|今年3月|3月"
 _FUTURE = re.compile(r"^(?:します|する|予定|見込み|の予定|となります|になります|です)")
 # A step named with a past form happened at the last 1 April (4月から中学生になった).
 _PAST_STEP = re.compile(
@@ -175,16 +178,19 @@ _CHILD_PATTERN = re.compile(
             r"(?P<rel>一昨年|去年|昨年|今年)(?:の(?P<rm>\d{1,2})月)?(?:に)?(?:生まれ|産まれ)",
             rf"(?P<entered>(?:今年度|今年|この春|今春|この4月)?(?:の(?:春|4月))?(?:に|から|で)?(?P<elevel>小学校|小学|中学校|中学|高校|大学)(?:生)?(?:に|へ)?{_ENTERED}(?!ら))",
             # 今年度で小学校を卒業: in the last year of the level.
-            r"(?P<grad>(?P<gwhen>今年度末|今年度|来年度末|来年度|来春|来年の春|来年3月|この春|今春|今年の春|今年3月|3月)?(?:で|に|には)?(?P<glevel>小学校|小学|中学校|中学|高校)(?:を)?卒業(?!まで|後|生|式|証|した|しま?した|して|したら|する(?:まで|と|前|時|とき|なら)))",
+            rf"(?P<grad>(?:(?P<gwhen>{_GRADUATION_WHEN})(?:で|に|には)?)?(?P<glevel>小学校|小学|中学校|中学|高校)(?:を)?"
+            rf"(?:(?P<gwhen2>{_GRADUATION_WHEN})(?:で|に|には)?)?卒業(?!まで|後|生|式|証|し(?!ます)|する(?:まで|と|前|時|とき|なら)))",
             # 先月生まれ, 4月に生まれた: a birth this past year named by its month or as recent.
             r"(?P<recent>先月|今月|先週|今週|先日|この前|つい最近|最近)(?:に)?(?:生まれ|産まれ)|(?<![\d年/.])(?P<lm>\d{1,2})月に(?:生まれ|産まれ)(?:た|ました)",
             r"(?:生後|生まれて)(?P<pw>\d{1,3})(?:週間|週|日)",
             r"(?P<bday>今日|本日)(?:が|で|は)?(?:ちょうど)?(?P<bage>\d{1,2})(?:歳|才)の誕生日",
             # もうすぐ3歳, 来月で1歳になる: not yet that age.
             r"(?P<soon>来月|再来月|来週|もうすぐ|もうじき|近々|もう少しで|じきに|まもなく|間もなく|あと\d{1,2}(?:か月|日|週間)で)(?:で|に|には)?(?P<sage>\d{1,2})(?:歳|才)(?!児|まで|以上|未満|以下|から)",
-            r"(?P<nextschool>(?:来年度|来年|再来年度|再来年|来春|この春|今年の春|今年|春|4月)(?:から|に|の春から)?(?:は)?(?:小学校|小学生|1年生|ピカピカの1年生))",
-            r"(?P<nextlevel>(?:来年度|来年|来春|この春|今春|今年の春|今年度|今年|春|4月)(?:から|に)?(?:は)?(?P<level>中学|高校|大学)(?:生|校)?)",
-            r"(?P<nextk>(?:来年度|来年|再来年度|来春|春|4月)(?:から|に)?(?:は)?(?P<kl>年少|年中|年長)(?:さん)?(?:に|へ)?(?:なる|上がる|進級))",
+            r"(?P<nextschool>(?:来年度|来年|再来年度|再来年|来春|この春|今年の春|今年|春|4月)(?:から|に|の春から)?(?:は)?(?:小学校|小学生|1年生|ピカピカの1年生))(?!を?(?:卒業|中退))",
+            r"(?P<nextlevel>(?:来年度|来年|来春|この春|今春|今年の春|今年度|今年|春|4月)(?:から|に)?(?:は)?(?P<level>中学|高校|大学)(?:生|校)?)(?!を?(?:卒業|中退))",
+            # 4月から2歳児クラス, 今度の4月で年長になる: the class of the coming school year.
+            rf"(?P<nextk>(?:来年度|来年の4月|来年の春|来年|再来年度|来春|今度の4月|今度の春|次の4月|今年の4月|今年の春|この4月|この春|今年度|春|4月)"
+            rf"(?:から(?:は)?{_NEXT_CLASS}(?:(?:に|へ)?{_STEP_VERB})?|(?:に|には|で|は)?{_NEXT_CLASS}(?:に|へ)?{_STEP_VERB}))",
             r"(?P<turn_when>今月|今年度(?:中に|中|内に|で)?|今年)?(?P<turn>\d{1,2})(?:歳|才)(?:に|を)?(?:なる|迎える|なります)(?!ばかり|た)",
             rf"(?:{_CHILD_NAMES}|赤ちゃん)(?:は|が)?(?P<nm>\d{{1,2}}){_MONTHS}(?![^。!?\n]{{0,3}}(?:間|後|前))|生後(?P<pm>\d{{1,2}}){_MONTHS}|生まれて(?P<sm>\d{{1,2}}){_MONTHS}|(?P<bm>\d{{1,2}}){_MONTHS}(?=の|と|、|,|です|で|が|\)|双子|児|半)",
             # Not an age of a child here: a range (0~2歳), a limit (18歳まで), a condition (3歳になったら), 3歳児健診.
@@ -197,7 +203,7 @@ _CHILD_PATTERN = re.compile(
             rf"(?P<sshort>[小中高])(?P<sn>\d)(?!時間|日|回|か月|人|歳|才|年|万|千|週|の壁|ギャップ|プロブレム){_NOT_A_LIMIT}",
             r"(?:小学校|小学)?の?(?P<gband>低学年|中学年|高学年)",
             rf"(?P<stage>小学生|中学生|高校生|小学校に通|中学校に通|高校に通|幼稚園児|保育園児|未就学児|未満児|以上児){_NOT_A_LIMIT}",
-            r"(?P<kclass>年少々|年少|年中|年長)(?:さん|組|クラス|児)?(?!から|まで)",
+            r"(?<![去今来昨毎])(?P<kclass>年少々|年少|年中|年長)(?:さん|組|クラス|児)?(?!から|まで)",
             r"(?P<baby>新生児|赤ちゃん|赤ん坊|乳児|0歳児|生まれたばかり|産まれたばかり)",
             r"(?P<adult>社会人|就職して(?:独立|自立)|独立して|働いて(?:いる|る)(?:長|次)?(?:男|女))",
             # A school year without its level (1年生, 小学校4年と2年) takes the level named before it.
@@ -316,7 +322,7 @@ def _entry_cohort(word: str, on: date, target_first_cohort: int) -> int:
         entry_year = on.year + 1  # 来年 is the next calendar year: in January it is the April after next
     elif word.startswith("今年度"):
         entry_year = year
-    elif word.startswith(("この春", "今春", "今年")):
+    elif word.startswith(("この春", "この4月", "今春", "今年")):
         entry_year = on.year if on.month < 4 else year
     else:  # 来春, 春から, 4月から: the coming April
         entry_year = year + 1
@@ -373,11 +379,12 @@ def _read_match(m: re.Match[str], text: str, on: date) -> tuple[ChildReading, st
     if m.group("nextschool") or m.group("nextlevel") or m.group("nextk"):
         word = m.group("nextschool") or m.group("nextlevel") or m.group("nextk")
         if m.group("nextk"):
-            first = _KINDERGARTEN_CLASSES[m.group("kl")]
+            kl = re.findall(r"年少々|年少|年中|年長|[0-5](?=歳児)", m.group("nextk"))[-1]
+            first = int(kl) if kl.isdigit() else _KINDERGARTEN_CLASSES[kl]
         else:
             first = _LEVEL_FIRST_COHORT[m.group("level")] if m.group("nextlevel") else 6
         past = bool(_PAST_STEP.match(text[m.end() :]))
-        cohort = first if past and not m.group("nextk") else _entry_cohort(word, on, first)
+        cohort = first if past else _entry_cohort(word, on, first)
         if cohort < 0:
             return None
         return _cohort_child(
@@ -434,10 +441,10 @@ def _era_span(era: str) -> tuple[date, date]:
 
 def _graduating(m: re.Match[str], on: date, basis: str) -> tuple[ChildReading, str] | None:
     """今年度で小学校を卒業: the last year of the level in the school year whose March the words name."""
-    if m.group("gwhen") is None and not _FUTURE.match(m.string[m.end() :]):
+    if not (m.group("gwhen") or m.group("gwhen2")) and not _FUTURE.match(m.string[m.end() :]):
         return None  # 高校卒業の長男 has finished; only 卒業します・卒業予定 without a time is this year
     fiscal = ages.fiscal_year_of(on)
-    when = m.group("gwhen") or "今年度"
+    when = m.group("gwhen") or m.group("gwhen2") or "今年度"
     if when.startswith("来年度"):
         march = fiscal + 2
     elif when.startswith("来"):  # 来春, 来年の春, 来年3月: the calendar year after this one

@@ -92,7 +92,7 @@ _TOGETHER_WORK = re.compile(r"共働き|共稼ぎ")
 # One parent: said by name (ひとり親, 母子家庭, シングルマザー), by what happened (離婚, 死別), or by who the
 # parents are (親は父だけ, 夫はいない, 私ひとりで育てて). Kinship and family-status vocabulary.
 _SINGLE = re.compile(
-    r"ひとり親|1人親|シングル(?:マザー|ファー?ザー|マム|家庭|世帯)|シンママ|シンパパ|(?:母子|父子)(?:家庭|世帯)|離婚|離別|死別"
+    r"ひとり親|1人親|シングル(?:マザー|ファー?ザー|マム|家庭|世帯)|シンママ|シンパパ|(?:母子|父子)(?:家庭|世帯)|離婚(?!調停|協議|裁判|前|予定|を考え|を検討|したい|するかも|寸前)|離別|死別"
     r"|未婚の(?:母|父|ママ|パパ)|(?:保護者|親)(?:は|が)(?:母|父)(?:親)?(?:のみ|だけ|1人|ひとり)"
     r"|シングル(?:で|として)(?:子育て|育て)|シングル(?=で[、,]|です|なので|だから|やから|やねん|やけど|だけど|家庭|世帯)|(?:私|母|父|母親|父親)?(?:1人|ひとり)で(?:子育て|育て|子ども(?:を|たちを)?育て|子供を育て|養っ)"
     r"|(?:夫|妻|旦那|主人|父親|母親|パートナー|配偶者)(?:は|が)?(?:いない|いません|おらず|おりません|なし)"
@@ -100,6 +100,10 @@ _SINGLE = re.compile(
 _NOT_SINGLE = re.compile(
     r"(?:ひとり親|シングル(?:マザー|ファー?ザー)|(?:母子|父子)(?:家庭|世帯))(?:では|じゃ)(?:ない|ありません|なく)|単身赴任"
 )
+# Still married: a divorce under way (離婚調停中) or said outright (まだ夫婦, 婚姻中).
+_STILL_MARRIED = re.compile(r"まだ夫婦|婚姻中|離婚(?:調停|協議|裁判)中|離婚前")
+# 週休2日: the days off a week, so 7 - 2 = 5 working days.
+_DAYS_OFF = re.compile(r"(?:完全)?週休(\d)日(?:制)?")
 _EXEMPT = re.compile(r"(?:住民税)?非課税")
 _TAXED = re.compile(
     r"(?<!非)課税(?:世帯|されて|されている|です)(?!い?ない|いません)|住民税(?:は|を)?(?:払って|かかって|納めて)(?!い?ない|いません)"
@@ -199,7 +203,7 @@ def _said_for_both(text: str, start: int) -> bool:
 def read_parents(text: str) -> ParentsReading:
     """Read the parents' working time, 非課税, ひとり親 and 育休 from a normalised description."""
     parents = ParentsReading()
-    work = _work(text)
+    work = _work(_DAYS_OFF.sub(lambda m: f"週{7 - int(m.group(1))}日", text))
     readings = [reading for _, reading in work]
     if len(work) == 1 and _said_for_both(text, work[0][0]):
         readings = readings * 2
@@ -208,5 +212,7 @@ def read_parents(text: str) -> ParentsReading:
     parents.tax_exempt = False if exempt is None and _TAXED.search(text) else exempt
     if _SINGLE.search(text):
         parents.single_parent = not _NOT_SINGLE.search(text)
+    elif _STILL_MARRIED.search(text):
+        parents.single_parent = False
     parents.on_leave = _stated(text, _ON_LEAVE, _ON_LEAVE_NOW)
     return parents

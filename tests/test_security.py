@@ -256,6 +256,35 @@ def test_probe_30_clients_get_only_200_or_429(security_data: Path) -> None:
     assert set(codes) <= {200, 429} and 5 <= codes.count(200) <= 5 + refilled, sorted(codes)
 
 
+def test_consultations_beyond_the_slots_get_a_clear_busy_429(security_data: Path) -> None:
+    """A worker answers a few consultations at once; the rest wait briefly, then hear "busy", never a 5xx."""
+    from kodomo_ai.api.admission import slot_count
+
+    assert slot_count(3, "extractive") == 3
+    assert slot_count(0, "openai") > slot_count(0, "extractive") == (os.cpu_count() or 1)
+    app = make_app(security_data, max_concurrent_consults=1, consult_queue_s=0.2)
+    client = TestClient(app, raise_server_exceptions=False)
+    slots = app.state.kodomo.consult_slots
+    slots.acquire()  # one consultation is being answered
+    try:
+        busy = [
+            client.post("/v1/consult", json={"question": "保育料はいつ払う？"}),
+            client.post("/v1/consult", json={"question": "保育料はいつ払う？", "stream": True}),
+            client.post("/v1/chat/completions",
+                        json={"model": "kodomo-ai", "messages": [{"role": "user", "content": "保育料は？"}]}),
+        ]  # fmt: skip
+    finally:
+        slots.release()
+    for response in busy:
+        assert response.status_code == 429, response.text
+        assert response.json()["error"]["code"] == "busy" and response.headers["Retry-After"] == "5"
+    # Every slot comes back: after a plain answer, a stream read to its end and one closed early.
+    assert client.post("/v1/consult", json={"question": "保育料はいつ払う？"}).status_code == 200
+    with client.stream("POST", "/v1/consult", json={"question": "保育料は？", "stream": True}) as response:
+        assert response.status_code == 200 and "final" in "".join(response.iter_text())
+    assert client.post("/v1/consult", json={"question": "保育料はいつ払う？"}).status_code == 200
+
+
 # == Item 5: authorisation ============================================================================
 def test_probe_11_keyless_search_sees_parent_documents_only(api: Any) -> None:
     keyless = api.post("/v1/search", json={"query": "睡眠中の事故防止 寝かせ方", "k": 10}).json()

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     api_url: str = "http://127.0.0.1:8000"
     parent_rate_per_minute: int = Field(default=30, ge=1)
     max_body_kb: int = Field(default=64, ge=1)
+    # Consultations answered at once per API worker (0: one per core, eight per core for a remote engine); the
+    # rest wait up to consult_queue_s for a slot, then get a 429 with Retry-After. The wait stays well under the
+    # 60 s after which clients and proxies commonly give up, so a caller hears "busy" instead of a dropped line.
+    max_concurrent_consults: int = Field(default=0, ge=0)
+    consult_queue_s: float = Field(default=30.0, gt=0)
     # Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs); none by default, so a
     # caller cannot pick its own rate-limit bucket by sending the header.
     trusted_proxies: str = ""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from kodomo_ai.api.admission import ConsultSlots, slot_count
 from kodomo_ai.api.auth import (
     Principal,
     RateLimiter,
@@ -46,6 +47,9 @@ class AppState:
         self.trusted_proxies = trusted_networks(getattr(settings, "trusted_proxies", None))
         self.ui_secret = ui_secret(settings)
         self.eval_threads: dict[str, threading.Thread] = {}
+        self.consult_slots = ConsultSlots(
+            slot_count(settings.max_concurrent_consults, settings.engine), settings.consult_queue_s
+        )
 
     @property
     def kb(self) -> KnowledgeBase:

@@ -34,12 +34,21 @@ class ErrorBody(BaseModel):
 class ApiError(Exception):
     """An error answered with `status` and a JSON body."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        *,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.retry_after = retry_after
 
 
 _STATUS_TEXT = {
@@ -100,7 +109,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         if exc.status == 429:
-            headers = {"Retry-After": "60"}
+            headers = {"Retry-After": str(exc.retry_after or 60)}
         return error_response(exc.status, exc.code, exc.message, exc.field, headers)
 
     @app.exception_handler(InputError)

@@ -67,10 +67,11 @@ def consult(body: ConsultRequest, principal: PublicCaller, state: StateDep) -> A
     if body.stream:
         return _stream(body, principal, state)
     try:
-        answer = consultant.ask(
-            body.question, audience=body.audience, history=_history(body), plain=body.plain,
-            language=body.language,
-        )  # fmt: skip
+        with state.consult_slots.held():
+            answer = consultant.ask(
+                body.question, audience=body.audience, history=_history(body), plain=body.plain,
+                language=body.language,
+            )  # fmt: skip
     except KodomoError as exc:
         _failure_audit(state, principal, "consult", body.question, exc)
         raise
@@ -87,13 +88,17 @@ def sse(event: str, data: Any) -> str:
 
 
 def _stream(body: ConsultRequest, principal: Principal, state: StateDep) -> StreamingResponse:
-    events = state.consultant().ask_stream(
+    stream = state.consultant().ask_stream(
         body.question,
         audience=body.audience,
         history=_history(body),
         plain=body.plain,
         language=body.language,
     )
+    state.consult_slots.acquire()
+    events = state.consult_slots.streamed(
+        stream
+    )  # started below at once, so its `finally` gives the slot back
     try:
         # Input errors surface on the first event: take it now so they become a JSON 422, not a broken stream.
         first = next(events)

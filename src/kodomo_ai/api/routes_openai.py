@@ -221,9 +221,13 @@ def chat_completions(body: ChatRequest, principal: PublicCaller, state: StateDep
     plain, lang = language == "easy", "en" if language == "en" else "ja"
     consultant = state.consultant()
     if body.stream:
-        events = consultant.ask_stream(
+        stream = consultant.ask_stream(
             question, audience=audience, history=history, plain=plain, language=lang
         )
+        state.consult_slots.acquire()
+        events = state.consult_slots.streamed(
+            stream
+        )  # started below at once: its `finally` gives the slot back
         try:
             first = next(events)  # input errors surface here: a JSON 422, not a broken stream
         except KodomoError:
@@ -235,7 +239,8 @@ def chat_completions(body: ChatRequest, principal: PublicCaller, state: StateDep
             media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )  # fmt: skip
     try:
-        asked = consultant.ask(question, audience=audience, history=history, plain=plain, language=lang)
+        with state.consult_slots.held():
+            asked = consultant.ask(question, audience=audience, history=history, plain=plain, language=lang)
         answer = public_answer(asked.model_dump(mode="json"))
     except KodomoError:
         state.storage.record_audit(audit_entry(principal, "chat_completions", status=422, input=question))

@@ -256,7 +256,8 @@ def test_eval_run_in_background(api: Any) -> None:
     headers = auth(api, "evaluator")
     suites = api.get("/v1/evals/suites", headers=headers).json()
     assert suites
-    smallest = min(suites, key=lambda s: s["cases"])["name"]
+    # A suite that plants documents first indexes a copy of the corpus; the background run is the point here.
+    smallest = min((s for s in suites if not s["planted_documents"]), key=lambda s: s["cases"])["name"]
     run = api.post("/v1/evals/runs", json={"suites": [smallest]}, headers=headers)
     assert run.status_code == 202, run.text
     run_id = run.json()["id"]

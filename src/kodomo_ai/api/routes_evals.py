@@ -67,7 +67,8 @@ def list_suites(principal: Evaluator, state: StateDep) -> Any:
         except KodomoError:
             continue
         out.append({"name": name, "description": suite.description, "criterion": suite.criterion,
-                    "cases": len(suite.cases), "threshold": suite.threshold})  # fmt: skip
+                    "cases": len(suite.cases), "threshold": suite.threshold,
+                    "planted_documents": len(suite.ingest)})  # fmt: skip
     return out
 
 

@@ -223,6 +223,8 @@ class SuiteOut(BaseModel):
     criterion: str
     cases: int
     threshold: float
+    # Documents the run indexes into a temporary copy first (injection and privacy suites): minutes, not seconds.
+    planted_documents: int = 0
 
 
 class KeyCreate(BaseModel):

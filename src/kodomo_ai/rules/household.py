@@ -35,6 +35,7 @@ from kodomo_ai.rules.household_mentions import (
     build_mentions,
     corefer,
     is_child,
+    share_count,
 )
 from kodomo_ai.rules.household_parents import (
     MONTHS_PER_YEAR,
@@ -114,6 +115,36 @@ def _hours(m: re.Match[str]) -> str:
     return f"{int(m.group(1)) + int(m.group(2)) / 60:g}時間"
 
 
+# 小1から小3までの3人: a range of school years with as many children as years is one child in each year.
+_RANGE_END = r"(?:小学校|小学|中学校|中学|高校|[小中高])?\d(?:年生|年)?|年少|年中|年長|[0-5]歳児(?:クラス)?"
+_COUNTED_RANGE = re.compile(rf"({_RANGE_END})(?:から|~|-)({_RANGE_END})(?:まで)?(の|で|、|,)?(\d)人")
+_RANGE_LEVEL = re.compile(r"(小学校|小学|中学校|中学|高校|[小中高])?(\d)(?:年生|年)?$")
+
+
+def _range_cohort(word: str, level: str | None) -> tuple[int | None, str | None]:
+    """The クラス年齢 of one end of a range, and its school level (the second end may leave it out)."""
+    if word in _KINDERGARTEN_CLASSES:
+        return _KINDERGARTEN_CLASSES[word], None
+    if "歳児" in word:
+        return int(word[0]), None
+    m = _RANGE_LEVEL.match(word)
+    named = m.group(1) if m else None
+    if m is None or (named or level) is None:
+        return None, None
+    return _SCHOOL_START[named or level or ""] + int(m.group(2)), named or level
+
+
+def _expand_counted_range(m: re.Match[str]) -> str:
+    first, level = _range_cohort(m.group(1), None)
+    last, _ = _range_cohort(m.group(2), level)
+    count = int(m.group(4))
+    if first is None or last is None or abs(last - first) + 1 != count or count < 2:
+        return m.group(0)
+    low, high = sorted((first, last))
+    listed = "、".join(cohort_label(c) for c in range(high, low - 1, -1))
+    return f"{listed}{m.group(3) or 'の'}{count}人"
+
+
 def normalise_description(text: str) -> str:
     """NFKC; hiragana school words and counted numbers as written; kanji numerals as digits; no spaces."""
     text = fold_half_width_kana(_CIRCLED.sub("、", text))
@@ -127,6 +158,7 @@ def normalise_description(text: str) -> str:
     text = text.replace("〜", "~").replace("ヵ月", "か月").replace("歳じ", "歳児").replace("歳はん", "歳半")
     text = text.replace("歳児くらす", "歳児クラス")
     text = re.sub(r"(?<=\d)(?:h|hr|hrs|H)(?![a-zA-Z])", "時間", text)  # 月80h
+    text = _COUNTED_RANGE.sub(_expand_counted_range, text)
     text = _AGE_IN_BRACKETS.sub(r"\1(\2歳)", text)
     text = _NATIVE_AGE.sub(r"\1歳", text)
     return _SHARED_COUNTER.sub(r"\1歳", text)
@@ -165,6 +197,7 @@ _ENTERED = (
 _NEXT_CLASS = r"(?:年少々|年少|年中|年長|[0-5]歳児クラス|[0-5]歳児)(?:さん|組|クラス)?"
 _STEP_VERB = r"(?:なる|なります|上がる|上がります|進級)"
 _GRADUATION_WHEN = "今年度末|今年度|来年度末|来年度|来春|来年の春|来年3月|この春|今春|今年の春|今年3月|3月"
+_GRADUATED_WHEN = "今年の3月|今年3月|この3月|この春|今春|今年の春|去年の3月|去年3月|昨年の3月|昨年3月|去年の春|昨春|昨年度末|昨年度"
 _FUTURE = re.compile(r"^(?:します|する|予定|見込み|の予定|となります|になります|です)")
 # A step named with a past form happened at the last 1 April (4月から中学生になった).
 _PAST_STEP = re.compile(
@@ -177,10 +210,14 @@ _CHILD_PATTERN = re.compile(
             rf"(?P<era>{ERA_NAMES}|[{ERA_LETTERS}])(?P<ey>元|\d{{1,2}})(?:(?P<efy>年度)|(?:年|[/.])?(?:(?P<em>\d{{1,2}})(?:月|[/.])?(?:(?P<ed>\d{{1,2}})日?)?)?){_BIRTH_SUFFIX}",
             r"(?P<rel>一昨年|去年|昨年|今年)(?:の(?P<rm>\d{1,2})月)?(?:に)?(?:生まれ|産まれ)",
             rf"(?P<entered>(?:今年度|今年|この春|今春|この4月)?(?:の(?:春|4月))?(?:に|から|で)?(?P<elevel>小学校|小学|中学校|中学|高校|大学)(?:生)?(?:に|へ)?{_ENTERED}(?!ら))",
+            # 今年の3月に高校を卒業した: the first year after the level, counted from that March.
+            rf"(?P<gdone>(?P<gdwhen>{_GRADUATED_WHEN})(?:に|で)?(?P<gdlevel>小学校|小学|中学校|中学|高校)(?:を)?卒業(?=し(?:て|た|まし)|、|。|済|$))",
             # 今年度で小学校を卒業: in the last year of the level.
             rf"(?P<grad>(?:(?P<gwhen>{_GRADUATION_WHEN})(?:で|に|には)?)?(?P<glevel>小学校|小学|中学校|中学|高校)(?:を)?"
             rf"(?:(?P<gwhen2>{_GRADUATION_WHEN})(?:で|に|には)?)?卒業(?!まで|後|生|式|証|し(?!ます)|する(?:まで|と|前|時|とき|なら)))",
             # 先月生まれ, 4月に生まれた: a birth this past year named by its month or as recent.
+            # この夏に生まれた, 2020年の秋生まれ: a birth in a season (春 3-5月, 夏 6-8月, 秋 9-11月, 冬 12-2月).
+            r"(?P<season>(?:(?P<season_y>(?:19|20)\d{2})年の?|(?P<season_rel>この|今年の|去年の|昨年の|一昨年の))?(?P<sname>春|夏|秋|冬))(?:に)?(?:生まれ|産まれ)",
             r"(?P<recent>先月|今月|先週|今週|先日|この前|つい最近|最近)(?:に)?(?:生まれ|産まれ)|(?<![\d年/.])(?P<lm>\d{1,2})月に(?:生まれ|産まれ)(?:た|ました)",
             r"(?:生後|生まれて)(?P<pw>\d{1,3})(?:週間|週|日)",
             r"(?P<bday>今日|本日)(?:が|で|は)?(?:ちょうど)?(?P<bage>\d{1,2})(?:歳|才)の誕生日",
@@ -192,6 +229,8 @@ _CHILD_PATTERN = re.compile(
             rf"(?P<nextk>(?:来年度|来年の4月|来年の春|来年|再来年度|来春|今度の4月|今度の春|次の4月|今年の4月|今年の春|この4月|この春|今年度|春|4月)"
             rf"(?:から(?:は)?{_NEXT_CLASS}(?:(?:に|へ)?{_STEP_VERB})?|(?:に|には|で|は)?{_NEXT_CLASS}(?:に|へ)?{_STEP_VERB}))",
             r"(?P<turn_when>今月|今年度(?:中に|中|内に|で)?|今年)?(?P<turn>\d{1,2})(?:歳|才)(?:に|を)?(?:なる|迎える|なります)(?!ばかり|た)",
+            # 今年で5歳: the age reached this year, said without a verb.
+            r"(?P<by_when>今年度|今年)(?:で|中に)(?P<by_age>\d{1,2})(?:歳|才)(?!児|まで|以上|未満|以下|から|になった|になりました|の誕生日)",
             rf"(?:{_CHILD_NAMES}|赤ちゃん)(?:は|が)?(?P<nm>\d{{1,2}}){_MONTHS}(?![^。!?\n]{{0,3}}(?:間|後|前))|生後(?P<pm>\d{{1,2}}){_MONTHS}|生まれて(?P<sm>\d{{1,2}}){_MONTHS}|(?P<bm>\d{{1,2}}){_MONTHS}(?=の|と|、|,|です|で|が|\)|双子|児|半)",
             # Not an age of a child here: a range (0~2歳), a limit (18歳まで), a condition (3歳になったら), 3歳児健診.
             rf"(?<![~\-])(?P<ay>\d{{1,2}})(?:歳|才)(?P<half>半)?(?:(?P<am>\d{{1,2}}){_MONTHS})?(?!児(?:健診|検診|健康診査))(?P<classword>児クラス|クラス|児(?!童))?"
@@ -362,6 +401,10 @@ def _read_match(m: re.Match[str], text: str, on: date) -> tuple[ChildReading, st
         return (child, "date") if child else None
     if m.group("grad"):
         return _graduating(m, on, basis)
+    if m.group("gdone"):
+        return _graduated(m, on, basis)
+    if m.group("season"):
+        return _season_birth(m, on, basis)
     if m.group("recent") or m.group("lm"):
         return _recent_birth(m, on, basis)
     if m.group("pw"):
@@ -391,7 +434,9 @@ def _read_match(m: re.Match[str], text: str, on: date) -> tuple[ChildReading, st
             cohort, cohort, on, basis, f"「{basis}」は今年度の{cohort_label(cohort)}"
         ), "cohort"
     if m.group("turn"):
-        return _turning(m, on, basis)
+        return _turning(int(m.group("turn")), m.group("turn_when") or "", on, basis)
+    if m.group("by_age"):
+        return _turning(int(m.group("by_age")), m.group("by_when"), on, basis)
     if m.group("pm") or m.group("bm") or m.group("sm") or m.group("nm"):
         months = int(m.group("pm") or m.group("bm") or m.group("sm") or m.group("nm"))
         return _age_child(months // 12, on, basis), "age"
@@ -460,6 +505,37 @@ def _graduating(m: re.Match[str], on: date, basis: str) -> tuple[ChildReading, s
     return _cohort_child(cohort, cohort, on, basis, cohort_label(cohort)), "cohort"
 
 
+def _graduated(m: re.Match[str], on: date, basis: str) -> tuple[ChildReading, str] | None:
+    """今年の3月に高校を卒業した: one year past the level's last year for each April since that March."""
+    when = m.group("gdwhen")
+    year = on.year - 1 if when.startswith(("去年", "昨")) else on.year
+    if not when.startswith(("去年", "昨")) and on.month < 4:
+        year -= 1  # said in January-March, the spring that has passed is last year's
+    if when.startswith("昨年度"):
+        year = ages.fiscal_year_of(on)
+    last = {"小学": 11, "中学": 14, "高校": 17}[m.group("gdlevel")[:2]]
+    cohort = last + 1 + (ages.fiscal_year_of(on) - year)
+    return _cohort_child(cohort, cohort, on, basis, cohort_label(cohort)), "cohort"
+
+
+_SEASON_MONTHS = {"春": 3, "夏": 6, "秋": 9, "冬": 12}
+
+
+def _season_birth(m: re.Match[str], on: date, basis: str) -> tuple[ChildReading, str] | None:
+    """A birth in a season: the three months from its first month, in the year said or the last one begun."""
+    first_month = _SEASON_MONTHS[m.group("sname")]
+    rel = m.group("season_rel") or ""
+    if m.group("season_y"):
+        year = int(m.group("season_y"))
+    elif rel in ("この", "今年の", ""):
+        year = on.year if date(on.year, first_month, 1) <= on else on.year - 1
+    else:
+        year = on.year - (2 if rel.startswith("一昨年") else 1)
+    first = date(year, first_month, 1)
+    child = _window_child(first, ages.add_months(first, 3) - timedelta(days=1), on, basis)
+    return (child, "date") if child else None
+
+
 def _recent_birth(m: re.Match[str], on: date, basis: str) -> tuple[ChildReading, str] | None:
     """先月生まれ, 4月に生まれた: born in the named month of the last twelve months (or just now)."""
     word = m.group("recent")
@@ -487,9 +563,7 @@ def _school_child(level: str, grade: int, on: date, basis: str) -> tuple[ChildRe
     return _cohort_child(start + grade, start + grade, on, basis, label), "cohort"
 
 
-def _turning(m: re.Match[str], on: date, basis: str) -> tuple[ChildReading, str]:
-    age = int(m.group("turn"))
-    when = m.group("turn_when") or ""
+def _turning(age: int, when: str, on: date, basis: str) -> tuple[ChildReading, str]:
     if when in ("来月", "再来月", "来週", "もうすぐ", "近々", "もう少しで", "じきに"):
         return _age_child(max(age - 1, 0), on, basis), "age"
     if when.startswith("今年度"):
@@ -502,9 +576,14 @@ def _turning(m: re.Match[str], on: date, basis: str) -> tuple[ChildReading, str]
     ), "age"  # fmt: skip
 
 
+_DENIED_READING = re.compile(r"(?:では|じゃ)(?:なく|ない|ありません)")
+
+
 def _readings(text: str, on: date) -> list[Reading]:
     readings: list[Reading] = []
     for match in _CHILD_PATTERN.finditer(text):
+        if _DENIED_READING.match(text, match.end()):
+            continue  # 年中じゃなくて年少: the reading is denied, the next one holds
         read = _read_match(match, text, on)
         if read is not None:
             readings.append(Reading(match.start(), match.end(), *read))
@@ -517,7 +596,9 @@ def _read_children(text: str, on: date, stated: int | None = None) -> list[Child
     def variant(weak_joins: bool, admit_adults: bool, refer: bool) -> list[_Mention]:
         kept = [r for r in readings if is_child(text, r, admit_adults)]
         mentions = build_mentions(text, kept, on, weak_joins)
-        return corefer(text, mentions, on) if refer else mentions
+        mentions = corefer(text, mentions, on) if refer else mentions
+        share_count(text, mentions, stated)
+        return mentions
 
     mentions = variant(weak_joins=True, admit_adults=False, refer=True)
     if stated is not None and sum(m.size for m in mentions) != stated:

@@ -63,6 +63,10 @@ _MULTIPLE_AFTER = re.compile(
 )
 _MULTIPLE_AROUND = re.compile(r"(\d)人\($")  # 子ども2人(小学生)
 _MULTIPLE_BEFORE = re.compile(r"(\d)人(?:とも|全員|共)(?:が|は|に)?$")  # 2人とも中学生
+# 子どもは3人、みんな小学生: a word for all of them before one mention gives it every child counted.
+_ALL_OF = re.compile(
+    r"(?:みんな|みな|皆|全員|いずれも|どの子も|どちらも|そろって|揃って)(?:が|は|も)?(?:まだ|もう)?$"
+)
 _TWINS = re.compile(r"双子|双生児|三つ子|3つ子")
 # 「中3のほうが兄です」: the words point back at a child already named.
 _POINTS_BACK = re.compile(r"^\)?の?(?:ほう|方)(?:が|は|も|を)")
@@ -112,6 +116,11 @@ def _owner(text: str, start: int, end: int) -> str | None:
             return found.lastgroup
     before, _ = _clause(text, start, end)
     owners = [m.lastgroup for m in _OWNER.finditer(before) if m.lastgroup != "neutral"]
+    if not owners:
+        # 猫が2匹(5歳と3歳): ages listed in a bracket belong to whoever stands before the bracket.
+        opened = text.rfind("(", 0, start)
+        if opened >= 0 and ")" not in text[opened:start] and not _OWNER.search(text[opened:start]):
+            return _owner(text, opened, opened)
     return owners[-1] if owners else None
 
 
@@ -205,7 +214,11 @@ def build_mentions(text: str, readings: list[Reading], on: date, weak_joins: boo
             boundary = _boundary(text[last.end : reading.start])
             if boundary == "weak" and _names_own_child(text, last, reading):
                 boundary = "strong"  # 長男は中3、14歳の次男: each side names its child
-            if (boundary == "same" or (boundary == "weak" and weak_joins)) and joins(last, child, kind):
+            # 0歳(生後8か月): words in a bracket right after a child say more about that child.
+            bracketed = text[last.end : reading.start] == "(" and _overlap(last.child, child)
+            if bracketed or (
+                (boundary == "same" or (boundary == "weak" and weak_joins)) and joins(last, child, kind)
+            ):
                 _join(last, child, kind, text, reading.end, on)
                 continue
         wish = kind == "cohort" and bool(_WISH.match(text[reading.end :]))
@@ -234,6 +247,17 @@ def corefer(text: str, mentions: list[_Mention], on: date) -> list[_Mention]:
             kind = next(iter(wish.kinds))
             _join(others[0], wish.child, kind, text, others[0].end, on)
     return kept
+
+
+def share_count(text: str, mentions: list[_Mention], stated: int | None) -> None:
+    """Give a mention said of all the children (みんな小学生) the children the stated count leaves undescribed."""
+    if stated is None:
+        return
+    shared = [m for m in mentions if m.size == 1 and _ALL_OF.search(_clause(text, m.start, m.end)[0])]
+    if len(shared) == 1:
+        rest = stated - sum(m.size for m in mentions if m is not shared[0])
+        if rest > 1:
+            shared[0].size = rest
 
 
 def _overlap(one: ChildReading, other: ChildReading) -> bool:

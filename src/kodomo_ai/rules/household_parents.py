@@ -56,11 +56,14 @@ _NUM = r"(\d+(?:\.\d+)?)"
 _ABOUT = r"(?:約|およそ|だいたい|大体|ほぼ)?"
 _AROUND = r"(?:くらい|ぐらい|程度|ほど|前後)?"
 _SEP = r"(?:、|,|で|に|の|を|x|×|\*|・|/)?"
+# Clock times are read as hours (8時半 → 8.5時, 17:15 → 17.25時) before these patterns see them.
+_SPAN = r"(\d{1,2}(?:\.\d+)?)時(?:から|~|-)(\d{1,2}(?:\.\d+)?)時(?:まで)?"
+_BREAK = rf"(?:\((?:休憩|昼休み|休憩時間){_NUM}時間\))?"
 _WORK_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
-            # 週3で1日4時間: a bare day count stands before で (週30時間 is hours, not 3 days of 0 hours).
-            rf"週(?:に)?{_ABOUT}{_NUM}(?:日|回|(?=で|の\d)){_AROUND}{_SEP}(?:1日|一日|毎日|各日)?(?:に)?{_ABOUT}{_NUM}時間"
+            # 週3で1日4時間, 週3×5時間: a bare day count stands before で or a times sign (週30時間 is hours).
+            rf"週(?:に)?{_ABOUT}{_NUM}(?:日|回|(?=で|の\d|x|×|\*)){_AROUND}{_SEP}(?:1日|一日|毎日|各日)?(?:に)?{_ABOUT}{_NUM}時間"
         ),
         "wd_h",
     ),
@@ -68,14 +71,12 @@ _WORK_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         re.compile(rf"(?:1日|一日){_ABOUT}{_NUM}時間{_AROUND}(?:ずつ|を)?{_SEP}週{_ABOUT}{_NUM}(?:日|回)"),
         "h_wd",
     ),
-    # 9時~18時(休憩1時間)の週5日: a break stated in brackets is not working time.
+    # 9時~18時(休憩1時間)の週5日: a break stated in brackets is not working time (before or after the days).
     (
-        re.compile(
-            rf"(\d{{1,2}})時(?:から|~|-)(\d{{1,2}})時(?:まで)?(?:\((?:休憩|昼休み){_NUM}時間\))?{_SEP}週{_NUM}(?:日|回)"
-        ),
+        re.compile(rf"{_SPAN}{_BREAK}{_SEP}週{_NUM}(?:日|回|(?=で|[、,。]|$))(?:勤務|出勤)?{_BREAK}"),
         "span_wd",
     ),
-    (re.compile(rf"週{_NUM}(?:日|回){_SEP}(\d{{1,2}})時(?:から|~|-)(\d{{1,2}})時"), "wd_span"),
+    (re.compile(rf"週{_NUM}(?:日|回|(?=で))(?:勤務|出勤)?{_SEP}{_SPAN}{_BREAK}"), "wd_span"),
     (re.compile(rf"月(?:に)?{_ABOUT}{_NUM}日{_AROUND}{_SEP}(?:1日|一日)?{_ABOUT}{_NUM}時間"), "md_h"),
     (re.compile(rf"(?:1日|一日){_ABOUT}{_NUM}時間{_AROUND}(?:ずつ|を)?{_SEP}月{_ABOUT}{_NUM}日"), "h_md"),
     (re.compile(rf"週(?:に)?{_ABOUT}{_NUM}時間"), "wh"),
@@ -137,6 +138,27 @@ def _stated(text: str, pattern: re.Pattern[str], now: re.Pattern[str] | None = N
     return value
 
 
+_CLOCK_MINUTES = re.compile(r"(?<![\d.])(\d{1,2})(?::(\d{2})|時(\d{1,2})分|時半)(?!間)")
+
+
+def _clock_as_hours(text: str) -> str:
+    """Write clock times as decimal hours: 8時半 → 8.5時, 8:30 → 8.5時, 17時15分 → 17.25時."""
+
+    def hours(m: re.Match[str]) -> str:
+        minutes = int(m.group(2) or m.group(3) or 30)
+        return f"{int(m.group(1)) + minutes / 60:g}時" if minutes < 60 else m.group(0)
+
+    return _CLOCK_MINUTES.sub(hours, text)
+
+
+def _span_hours(start: str, end: str) -> float:
+    """Hours from one clock time to another; on a 12-hour clock an end not after the start is afternoon (9時から3時)."""
+    first, last = float(start), float(end)
+    if last <= first and last + 12 <= 24:
+        last += 12
+    return last - first
+
+
 def _work(text: str) -> list[tuple[int, WorkReading]]:
     found: list[tuple[int, int, WorkReading]] = []
     taken: list[tuple[int, int]] = []
@@ -161,10 +183,10 @@ def _work_reading(kind: str, m: re.Match[str]) -> WorkReading | None:
         elif kind == "h_wd":
             per_day, days = float(m.group(1)), float(m.group(2))
         elif kind == "span_wd":
-            rest = float(m.group(3)) if m.group(3) else 0.0
-            per_day, days = float(int(m.group(2)) - int(m.group(1))) - rest, float(m.group(4))
+            rest = float(m.group(3) or m.group(5) or 0)
+            per_day, days = _span_hours(m.group(1), m.group(2)) - rest, float(m.group(4))
         else:
-            days, per_day = float(m.group(1)), float(int(m.group(3)) - int(m.group(2)))
+            days, per_day = float(m.group(1)), _span_hours(m.group(2), m.group(3)) - float(m.group(4) or 0)
         if not (0 < days <= 7 and 0 < per_day <= 24):
             return None
         return WorkReading(monthly_hours_from_week(days * per_day), basis, days, per_day)
@@ -203,9 +225,10 @@ def _said_for_both(text: str, start: int) -> bool:
 def read_parents(text: str) -> ParentsReading:
     """Read the parents' working time, 非課税, ひとり親 and 育休 from a normalised description."""
     parents = ParentsReading()
-    work = _work(_DAYS_OFF.sub(lambda m: f"週{7 - int(m.group(1))}日", text))
+    work_text = _clock_as_hours(_DAYS_OFF.sub(lambda m: f"週{7 - int(m.group(1))}日", text))
+    work = _work(work_text)
     readings = [reading for _, reading in work]
-    if len(work) == 1 and _said_for_both(text, work[0][0]):
+    if len(work) == 1 and _said_for_both(work_text, work[0][0]):
         readings = readings * 2
     parents.work = readings[:2]
     exempt = _stated(text, _EXEMPT)

@@ -25,6 +25,9 @@ def hours(text: str) -> list[int]:
         ("9時15分〜15時15分、週5日", [130]),
         ("週5日勤務で7時半から16時半(休憩1時間)", [173]),  # 8 h × 5 days = 173.3
         ("平日は8:30-17:30(休憩1時間)の週5日", [173]),
+        ("週2日、午前10時から夕方5時まで", [61]),  # 7 h × 2 days = 14 h a week × 52 / 12 = 60.7
+        ("月12日出勤で1日あたり7時間", [84]),
+        ("週4日勤務、1日につき5時間", [87]),
     ],
 )
 def test_clock_times_and_shifts(text: str, monthly: list[int]) -> None:
@@ -43,6 +46,12 @@ def test_clock_times_and_shifts(text: str, monthly: list[int]) -> None:
         ("去年の秋に生まれた息子", [(1, 1)]),
         ("2022年の春生まれの娘", [(4, 4)]),
         ("去年の3月に中学を卒業した娘", [(16, 17)]),  # 高校 second year now, if she went on
+        ("子どもは2人で、下から3、9です", [(9, 9), (3, 3)]),
+        ("9歳と9歳の双子", [(9, 9), (9, 9)]),
+        ("友人の子(4歳)と遊ばせています。うちは2歳の息子だけ", [(2, 2)]),
+        ("娘は2年前に中学校に入学しました", [(14, 15)]),  # 中1 two Aprils ago: 中3 now
+        ("息子が高校を卒業するのは来年度です", [(16, 17)]),  # the March of 2028: 高2 now
+        ("次の春から小学生になる娘", [(5, 6)]),
     ],
 )
 def test_children_said_in_other_shapes(text: str, expected: list[tuple[int, int]]) -> None:

@@ -103,6 +103,10 @@ _SHARED_COUNTER = re.compile(
     r"(?<![\d.一-龥A-Za-z])(\d{1,2})(?=(?:[、,・と]\d{1,2})*[、,・と]\d{1,2}(?:歳|才))"
 )
 
+# 上から15、12、8: numbers listed in birth order with no counter are ages (the counter is left out).
+_ORDERED_AGES = re.compile(
+    r"((?:上|下)から(?:順に)?:?\d{1,2}(?:[、,・]\d{1,2})+)(?![\d.歳才か年人月日時分週回万円])"
+)
 
 # ①②③ number the items of a list; NFKC would turn them into digits glued to the next number (④0歳児 → 40歳児).
 _CIRCLED = re.compile(r"[\u2460-\u249b\u24ea-\u24ff\u2776-\u2793]")
@@ -161,6 +165,7 @@ def normalise_description(text: str) -> str:
     text = _COUNTED_RANGE.sub(_expand_counted_range, text)
     text = _AGE_IN_BRACKETS.sub(r"\1(\2歳)", text)
     text = _NATIVE_AGE.sub(r"\1歳", text)
+    text = _ORDERED_AGES.sub(r"\1歳", text)
     return _SHARED_COUNTER.sub(r"\1歳", text)
 
 
@@ -196,7 +201,10 @@ _ENTERED = (
 )
 _NEXT_CLASS = r"(?:年少々|年少|年中|年長|[0-5]歳児クラス|[0-5]歳児)(?:さん|組|クラス)?"
 _STEP_VERB = r"(?:なる|なります|上がる|上がります|進級)"
-_GRADUATION_WHEN = "今年度末|今年度|来年度末|来年度|来春|来年の春|来年3月|この春|今春|今年の春|今年3月|3月"
+_GRADUATION_WHEN = (
+    "再来年度末|再来年度|再来年の春|再来年3月|再来年|再来春|今年度末|今年度|来年度末|来年度|来春|来年の春|来年3月|来年"
+    "|この春|今春|今年の春|今年3月|3月"
+)
 _GRADUATED_WHEN = "今年の3月|今年3月|この3月|この春|今春|今年の春|去年の3月|去年3月|昨年の3月|昨年3月|去年の春|昨春|昨年度末|昨年度"
 _FUTURE = re.compile(r"^(?:します|する|予定|見込み|の予定|となります|になります|です)")
 # A step named with a past form happened at the last 1 April (4月から中学生になった).
@@ -209,12 +217,14 @@ _CHILD_PATTERN = re.compile(
             rf"(?P<wy>(?:19|20)\d{{2}})(?:(?P<wfy>年度)|(?:年|[/.-])(?:(?P<wm>\d{{1,2}})(?:月|[/.-])?(?:(?P<wd>\d{{1,2}})日?)?)?){_BIRTH_SUFFIX}",
             rf"(?P<era>{ERA_NAMES}|[{ERA_LETTERS}])(?P<ey>元|\d{{1,2}})(?:(?P<efy>年度)|(?:年|[/.])?(?:(?P<em>\d{{1,2}})(?:月|[/.])?(?:(?P<ed>\d{{1,2}})日?)?)?){_BIRTH_SUFFIX}",
             r"(?P<rel>一昨年|去年|昨年|今年)(?:の(?P<rm>\d{1,2})月)?(?:に)?(?:生まれ|産まれ)",
-            rf"(?P<entered>(?:今年度|今年|この春|今春|この4月)?(?:の(?:春|4月))?(?:に|から|で)?(?P<elevel>小学校|小学|中学校|中学|高校|大学)(?:生)?(?:に|へ)?{_ENTERED}(?!ら))",
+            rf"(?P<entered>(?P<ewhen>今年度|今年|この春|今春|この4月|一昨年度|一昨年|おととし|昨年度|昨年|去年|昨春|\d年前)?(?:の(?:春|4月))?(?:に|から|で)?(?P<elevel>小学校|小学|中学校|中学|高校|大学)(?:生)?(?:に|へ)?{_ENTERED}(?!ら))",
             # 今年の3月に高校を卒業した: the first year after the level, counted from that March.
             rf"(?P<gdone>(?P<gdwhen>{_GRADUATED_WHEN})(?:に|で)?(?P<gdlevel>小学校|小学|中学校|中学|高校)(?:を)?卒業(?=し(?:て|た|まし)|、|。|済|$))",
             # 今年度で小学校を卒業: in the last year of the level.
             rf"(?P<grad>(?:(?P<gwhen>{_GRADUATION_WHEN})(?:で|に|には)?)?(?P<glevel>小学校|小学|中学校|中学|高校)(?:を)?"
-            rf"(?:(?P<gwhen2>{_GRADUATION_WHEN})(?:で|に|には)?)?卒業(?!まで|後|生|式|証|し(?!ます)|する(?:まで|と|前|時|とき|なら)))",
+            rf"(?:(?P<gwhen2>{_GRADUATION_WHEN})(?:で|に|には)?)?卒業(?!まで|後|生|式|証|し(?!ます)|する(?:まで|と|前|時|とき|なら))"
+            # 卒業するのは再来年: the time said after the graduation.
+            rf"(?:(?:する|予定)?(?:のは|は)(?P<gwhen3>{_GRADUATION_WHEN}))?)",
             # 先月生まれ, 4月に生まれた: a birth this past year named by its month or as recent.
             # この夏に生まれた, 2020年の秋生まれ: a birth in a season (春 3-5月, 夏 6-8月, 秋 9-11月, 冬 12-2月).
             r"(?P<season>(?:(?P<season_y>(?:19|20)\d{2})年の?|(?P<season_rel>この|今年の|去年の|昨年の|一昨年の))?(?P<sname>春|夏|秋|冬))(?:に)?(?:生まれ|産まれ)",
@@ -223,8 +233,8 @@ _CHILD_PATTERN = re.compile(
             r"(?P<bday>今日|本日)(?:が|で|は)?(?:ちょうど)?(?P<bage>\d{1,2})(?:歳|才)の誕生日",
             # もうすぐ3歳, 来月で1歳になる: not yet that age.
             r"(?P<soon>来月|再来月|来週|もうすぐ|もうじき|近々|もう少しで|じきに|まもなく|間もなく|あと\d{1,2}(?:か月|日|週間)で)(?:で|に|には)?(?P<sage>\d{1,2})(?:歳|才)(?!児|まで|以上|未満|以下|から)",
-            r"(?P<nextschool>(?:来年度|来年|再来年度|再来年|来春|この春|今年の春|今年|春|4月)(?:から|に|の春から)?(?:は)?(?:小学校|小学生|1年生|ピカピカの1年生))(?!を?(?:卒業|中退))",
-            r"(?P<nextlevel>(?:来年度|来年|来春|この春|今春|今年の春|今年度|今年|春|4月)(?:から|に)?(?:は)?(?P<level>中学|高校|大学)(?:生|校)?)(?!を?(?:卒業|中退))",
+            r"(?P<nextschool>(?:来年度|来年|再来年度|再来年|来春|この春|今年の春|今年|今度の春|今度の4月|今度|次の春|次の4月|春|4月)(?:から|に|の春から)?(?:は)?(?:小学校|小学生|1年生|ピカピカの1年生))(?!を?(?:卒業|中退))",
+            r"(?P<nextlevel>(?:来年度|来年|来春|この春|今春|今年の春|今年度|今年|今度の春|今度の4月|今度|次の春|次の4月|春|4月)(?:から|に)?(?:は)?(?P<level>中学|高校|大学)(?:生|校)?)(?!を?(?:卒業|中退))",
             # 4月から2歳児クラス, 今度の4月で年長になる: the class of the coming school year.
             rf"(?P<nextk>(?:来年度|来年の4月|来年の春|来年|再来年度|来春|今度の4月|今度の春|次の4月|今年の4月|今年の春|この4月|この春|今年度|春|4月)"
             rf"(?:から(?:は)?{_NEXT_CLASS}(?:(?:に|へ)?{_STEP_VERB})?|(?:に|には|で|は)?{_NEXT_CLASS}(?:に|へ)?{_STEP_VERB}))",
@@ -417,7 +427,7 @@ def _read_match(m: re.Match[str], text: str, on: date) -> tuple[ChildReading, st
         return replace(child, assumption=f"「{basis}」は今{max(age - 1, 0)}歳として計算しました。"), "age"
     if m.group("entered"):
         elevel = m.group("elevel")[:2]
-        cohort = _LEVEL_FIRST_COHORT[elevel]
+        cohort = _LEVEL_FIRST_COHORT[elevel] + _years_since(m.group("ewhen") or "", on)
         return _cohort_child(cohort, cohort, on, basis, cohort_label(cohort)), "cohort"
     if m.group("nextschool") or m.group("nextlevel") or m.group("nextk"):
         word = m.group("nextschool") or m.group("nextlevel") or m.group("nextk")
@@ -477,6 +487,18 @@ def _read_match(m: re.Match[str], text: str, on: date) -> tuple[ChildReading, st
     return None
 
 
+def _years_since(word: str, on: date) -> int:
+    """How many school years ago a step named by `word` (去年, 一昨年度, 3年前; else this year) was taken."""
+    fiscal = ages.fiscal_year_of(on)
+    if word.endswith("年前"):
+        return int(word[0])
+    if word.startswith(("一昨年", "おととし")):
+        return 2 if word.endswith("度") else max(fiscal - (on.year - 2), 0)
+    if word.startswith(("昨年", "去年", "昨春")):
+        return 1 if word.endswith("度") else max(fiscal - (on.year - 1), 0)
+    return 0
+
+
 def _era_span(era: str) -> tuple[date, date]:
     """Return the first and last day of an era (named or by its letter); the current one runs on."""
     index = next(i for i, e in enumerate(ERAS) if era in (e.name, e.letter))
@@ -486,11 +508,16 @@ def _era_span(era: str) -> tuple[date, date]:
 
 def _graduating(m: re.Match[str], on: date, basis: str) -> tuple[ChildReading, str] | None:
     """今年度で小学校を卒業: the last year of the level in the school year whose March the words name."""
-    if not (m.group("gwhen") or m.group("gwhen2")) and not _FUTURE.match(m.string[m.end() :]):
+    said = m.group("gwhen") or m.group("gwhen2") or m.group("gwhen3")
+    if not said and not _FUTURE.match(m.string[m.end() :]):
         return None  # 高校卒業の長男 has finished; only 卒業します・卒業予定 without a time is this year
     fiscal = ages.fiscal_year_of(on)
-    when = m.group("gwhen") or m.group("gwhen2") or "今年度"
-    if when.startswith("来年度"):
+    when = said or "今年度"
+    if when.startswith("再来年度"):
+        march = fiscal + 3
+    elif when.startswith("再来"):  # 再来年, 再来春: the calendar year after next
+        march = on.year + 2
+    elif when.startswith("来年度"):
         march = fiscal + 2
     elif when.startswith("来"):  # 来春, 来年の春, 来年3月: the calendar year after this one
         march = on.year + 1

@@ -47,8 +47,13 @@ _PET = (
 _PARENT = (
     r"私|僕|自分|夫|妻|主人|旦那|パパ|ママ|父親|母親|父|母|祖父|祖母|おじいちゃん|おばあちゃん|義父|義母|本人"
 )
+# Someone else's child (妹夫婦の子, 友人の息子, 甥): not a child of this household.
+_OTHERS = (
+    r"(?:甥|姪|いとこ|従兄弟|従姉妹)(?:っ子)?"
+    r"|(?:妹|姉|兄|弟|義妹|義姉|義兄|義弟|友人|友達|知人|親戚|近所の(?:人|方)|ママ友)(?:夫婦|家族|さん)?の(?:子|娘|息子)"
+)
 _OWNER = re.compile(
-    rf"(?P<neutral>{_NEUTRAL})|(?P<pet>{_PET})|(?P<child>{_CHILD_HEAD.pattern}|孫|子)|(?P<parent>{_PARENT})"
+    rf"(?P<other>{_OTHERS})|(?P<neutral>{_NEUTRAL})|(?P<pet>{_PET})|(?P<child>{_CHILD_HEAD.pattern}|孫|子)|(?P<parent>{_PARENT})"
 )
 # 3歳の犬, 40歳の母, 5歳の娘: the noun an age modifies, a few characters after の.
 _OWNER_AFTER = re.compile(r"^\)?の([^、,。!?\nにがはをでとも]{0,3}?)(?=" + _OWNER.pattern + ")")
@@ -130,9 +135,11 @@ def is_child(text: str, reading: Reading, admit_adults: bool = False) -> bool:
     before, after = _clause(text, reading.start, reading.end)
     if (kind == "baby" or (kind == "age" and child.age_max == 0)) and _EXPECTING.search(before):
         return False
+    owner = _owner(text, reading.start, reading.end)
+    if owner == "other":
+        return False  # any reading of someone else's child (友人の子は小2)
     if kind not in ("age", "date"):
         return True
-    owner = _owner(text, reading.start, reading.end)
     if owner in ("pet", "parent"):
         return False
     return (
@@ -358,10 +365,17 @@ def _twins(text: str, mentions: list[_Mention]) -> None:
             for m in near
             if not _CONJUNCTION.search(text[min(m.end, twins.end()) : max(m.start, twins.start())])
         ]
-        near = joined or near
+        in_sentence, near = near, joined or near
         if near:
             nearest = min(near, key=lambda m: max(m.start - twins.end(), twins.start() - m.end, 0))
-            nearest.size = max(nearest.size, size)
+            # 7歳、7歳(双子): twins already listed one by one are not counted again.
+            alike = [
+                m
+                for m in in_sentence
+                if (m.child.born_from, m.child.born_to) == (nearest.child.born_from, nearest.child.born_to)
+            ]
+            if sum(m.size for m in alike) < size:
+                nearest.size = max(nearest.size, size)
 
 
 def _inside(outer: ChildReading, inner: ChildReading) -> bool:

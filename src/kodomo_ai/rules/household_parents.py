@@ -56,6 +56,8 @@ _NUM = r"(\d+(?:\.\d+)?)"
 _ABOUT = r"(?:約|およそ|だいたい|大体|ほぼ)?"
 _AROUND = r"(?:くらい|ぐらい|程度|ほど|前後)?"
 _SEP = r"(?:、|,|で|に|の|を|x|×|\*|・|/)?"
+_PER_DAY = r"(?:1日|一日)(?:あたり|当たり|につき)?"
+_AT_WORK = r"(?:勤務|出勤|働いて|働き)?"
 # Clock times are read as hours (8時半 → 8.5時, 17:15 → 17.25時) before these patterns see them.
 _SPAN = r"(\d{1,2}(?:\.\d+)?)時(?:から|~|-)(\d{1,2}(?:\.\d+)?)時(?:まで)?"
 _BREAK = rf"(?:\((?:休憩|昼休み|休憩時間){_NUM}時間\))?"
@@ -63,12 +65,12 @@ _WORK_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             # 週3で1日4時間, 週3×5時間: a bare day count stands before で or a times sign (週30時間 is hours).
-            rf"週(?:に)?{_ABOUT}{_NUM}(?:日|回|(?=で|の\d|x|×|\*)){_AROUND}{_SEP}(?:1日|一日|毎日|各日)?(?:に)?{_ABOUT}{_NUM}時間"
+            rf"週(?:に)?{_ABOUT}{_NUM}(?:日|回|(?=で|の\d|x|×|\*)){_AROUND}{_AT_WORK}{_SEP}(?:{_PER_DAY}|毎日|各日)?(?:に)?{_ABOUT}{_NUM}時間"
         ),
         "wd_h",
     ),
     (
-        re.compile(rf"(?:1日|一日){_ABOUT}{_NUM}時間{_AROUND}(?:ずつ|を)?{_SEP}週{_ABOUT}{_NUM}(?:日|回)"),
+        re.compile(rf"{_PER_DAY}{_ABOUT}{_NUM}時間{_AROUND}(?:ずつ|を)?{_SEP}週{_ABOUT}{_NUM}(?:日|回)"),
         "h_wd",
     ),
     # 9時~18時(休憩1時間)の週5日: a break stated in brackets is not working time (before or after the days).
@@ -77,8 +79,11 @@ _WORK_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         "span_wd",
     ),
     (re.compile(rf"週{_NUM}(?:日|回|(?=で))(?:勤務|出勤)?{_SEP}{_SPAN}{_BREAK}"), "wd_span"),
-    (re.compile(rf"月(?:に)?{_ABOUT}{_NUM}日{_AROUND}{_SEP}(?:1日|一日)?{_ABOUT}{_NUM}時間"), "md_h"),
-    (re.compile(rf"(?:1日|一日){_ABOUT}{_NUM}時間{_AROUND}(?:ずつ|を)?{_SEP}月{_ABOUT}{_NUM}日"), "h_md"),
+    (
+        re.compile(rf"月(?:に)?{_ABOUT}{_NUM}日{_AROUND}{_AT_WORK}{_SEP}(?:{_PER_DAY})?{_ABOUT}{_NUM}時間"),
+        "md_h",
+    ),
+    (re.compile(rf"{_PER_DAY}{_ABOUT}{_NUM}時間{_AROUND}(?:ずつ|を)?{_SEP}月{_ABOUT}{_NUM}日"), "h_md"),
     (re.compile(rf"週(?:に)?{_ABOUT}{_NUM}時間"), "wh"),
     (re.compile(rf"月(?:に|間)?{_ABOUT}{_NUM}時間"), "mh"),
 ]
@@ -141,6 +146,15 @@ def _stated(text: str, pattern: re.Pattern[str], now: re.Pattern[str] | None = N
 _CLOCK_MINUTES = re.compile(r"(?<![\d.])(\d{1,2})(?::(\d{2})|時(\d{1,2})分|時半)(?!間)")
 
 
+# 午後2時, 夜8時: afternoon and evening hours on a 24-hour clock; 朝9時, 午前9時 stay as they are.
+_CLOCK_HALF_DAY = re.compile(r"(午前|朝|午後|夕方|夜)(\d{1,2})(?=時|:)")
+
+
+def _twenty_four(m: re.Match[str]) -> str:
+    hour = int(m.group(2))
+    return str(hour + 12 if m.group(1) in ("午後", "夕方", "夜") and hour < 12 else hour)
+
+
 def _clock_as_hours(text: str) -> str:
     """Write clock times as decimal hours: 8時半 → 8.5時, 8:30 → 8.5時, 17時15分 → 17.25時."""
 
@@ -148,7 +162,7 @@ def _clock_as_hours(text: str) -> str:
         minutes = int(m.group(2) or m.group(3) or 30)
         return f"{int(m.group(1)) + minutes / 60:g}時" if minutes < 60 else m.group(0)
 
-    return _CLOCK_MINUTES.sub(hours, text)
+    return _CLOCK_MINUTES.sub(hours, _CLOCK_HALF_DAY.sub(_twenty_four, text))
 
 
 def _span_hours(start: str, end: str) -> float:

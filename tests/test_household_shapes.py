@@ -28,6 +28,8 @@ def hours(text: str) -> list[int]:
         ("週2日、午前10時から夕方5時まで", [61]),  # 7 h × 2 days = 14 h a week × 52 / 12 = 60.7
         ("月12日出勤で1日あたり7時間", [84]),
         ("週4日勤務、1日につき5時間", [87]),
+        ("週2回、1回6時間", [52]),
+        ("月に10回、1回12時間の夜勤", [120]),
     ],
 )
 def test_clock_times_and_shifts(text: str, monthly: list[int]) -> None:

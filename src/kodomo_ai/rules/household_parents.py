@@ -56,7 +56,8 @@ _NUM = r"(\d+(?:\.\d+)?)"
 _ABOUT = r"(?:約|およそ|だいたい|大体|ほぼ)?"
 _AROUND = r"(?:くらい|ぐらい|程度|ほど|前後)?"
 _SEP = r"(?:、|,|で|に|の|を|x|×|\*|・|/)?"
-_PER_DAY = r"(?:1日|一日)(?:あたり|当たり|につき)?"
+# 1回4時間: a shift counted by 回 is a working day.
+_PER_DAY = r"(?:1日|一日|1回|一回)(?:あたり|当たり|につき)?"
 _AT_WORK = r"(?:勤務|出勤|働いて|働き)?"
 # Clock times are read as hours (8時半 → 8.5時, 17:15 → 17.25時) before these patterns see them.
 _SPAN = r"(\d{1,2}(?:\.\d+)?)時(?:から|~|-)(\d{1,2}(?:\.\d+)?)時(?:まで)?"
@@ -80,7 +81,9 @@ _WORK_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(rf"週{_NUM}(?:日|回|(?=で))(?:勤務|出勤)?{_SEP}{_SPAN}{_BREAK}"), "wd_span"),
     (
-        re.compile(rf"月(?:に)?{_ABOUT}{_NUM}日{_AROUND}{_AT_WORK}{_SEP}(?:{_PER_DAY})?{_ABOUT}{_NUM}時間"),
+        re.compile(
+            rf"月(?:に)?{_ABOUT}{_NUM}(?:日|回){_AROUND}{_AT_WORK}{_SEP}(?:{_PER_DAY})?{_ABOUT}{_NUM}時間"
+        ),
         "md_h",
     ),
     (re.compile(rf"{_PER_DAY}{_ABOUT}{_NUM}時間{_AROUND}(?:ずつ|を)?{_SEP}月{_ABOUT}{_NUM}日"), "h_md"),

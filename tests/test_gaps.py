@@ -14,7 +14,13 @@ from conftest import TEST_CORPUS
 from fastapi.testclient import TestClient
 from line_server import small_app
 
-from kodomo_ai.gaps.report import cluster, fit_topic_threshold, load_threshold
+from kodomo_ai.gaps.report import (
+    MAX_EXAMPLES,
+    cluster,
+    distinct_examples,
+    fit_topic_threshold,
+    load_threshold,
+)
 from kodomo_ai.gaps.signals import gap_kind
 from kodomo_ai.ingest.pipeline import ingest_paths
 
@@ -184,6 +190,21 @@ def test_clustering_recovers_groups_and_the_cut_is_fitted() -> None:
     labels = cluster(np.concatenate(groups), threshold)
     assert len(set(labels.tolist())) == 3
     assert 0.0 < load_threshold() < 1.0  # the committed fit (bench/gaps.py --fit)
+
+
+def test_a_topic_shows_its_different_wordings_not_one_wording_with_greetings() -> None:
+    """Near-duplicates (within half the cut) are skipped, so a card drafted from the examples knows several askings."""
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(3, 16))
+    base /= np.linalg.norm(base, axis=1, keepdims=True)
+    # the first wording five times with a greeting (a tiny shift), then two other wordings
+    noisy = [base[0] + rng.normal(scale=0.01, size=16) for _ in range(5)] + [base[1], base[2]]
+    vectors = np.array([v / np.linalg.norm(v) for v in noisy])
+    questions = [f"{g}母乳を寄付したい" for g in ("", "あの、", "すみません、", "質問です。", "ええと、")]
+    questions += ["母乳バンクはどこ", "ドナーミルクを使いたい"]
+    kept = distinct_examples(questions, vectors, same=0.05)
+    assert kept == ["母乳を寄付したい", "母乳バンクはどこ", "ドナーミルクを使いたい"]
+    assert len(distinct_examples([str(i) for i in range(9)], np.eye(9), same=0.05)) == MAX_EXAMPLES
 
 
 def test_a_published_gap_card_matches_without_a_document_vouching_for_it() -> None:

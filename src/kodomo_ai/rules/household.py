@@ -86,7 +86,8 @@ _KANA_WORDS = {
     "わたし": "私", "だんな": "旦那", "ひとりおや": "ひとり親", "ぼしかてい": "母子家庭", "ふしかてい": "父子家庭",
     "ひかぜい": "非課税", "いくきゅう": "育休", "にゅうがく": "入学",
 }  # fmt: skip
-_NUMERAL = counted_numerals(r"人|歳|才|時間|時|日|か月|ヶ月|カ月|ケ月|箇月|年|週|回|児|子|つ子|つ")
+# 月 too, for 和暦 dates written in kanji numerals (令和三年五月十日).
+_NUMERAL = counted_numerals(r"人|歳|才|時間|時|日|か月|ヶ月|カ月|ケ月|箇月|月|年|週|回|児|子|つ子|つ")
 _SCHOOL_NUMERAL = re.compile(r"(?<=[小中高])([一二三四五六])(?![一-龥])")
 _LEVEL_KANA = re.compile(r"(しょう|ちゅう|こう)(?=\d)")
 _MONTHS = r"(?:か月|ヶ月|カ月|ケ月|箇月|ヵ月)"
@@ -96,9 +97,14 @@ _CHILD_NAMES = CHILD_NAMES
 _AGE_IN_BRACKETS = re.compile(
     rf"({_CHILD_NAMES}|子|ちゃん|くん|年少|年中|年長|[小中高]\d|年生)\((\d{{1,2}})\)"
 )
+# The copula after it may be a dialect's (6つだ, 3つや, 5つじゃ, 4つたい).
 _NATIVE_AGE = re.compile(
-    r"(?<!\d)(\d{1,2})つ(?=[とで、。,)]|です|の(?:子|娘|息子|男の子|女の子|姉妹|兄弟|姉弟|兄妹)|$)"
+    r"(?<!\d)(\d{1,2})つ(?=[とで、。,)]|です|だ(?!け)|や|じゃ|たい|ばい"
+    r"|の(?:子|娘|息子|男の子|女の子|姉妹|兄弟|姉弟|兄妹)|$)"
 )
+# 長男(17・高2), 子(小2・8): in a member list, a bare number among the facts bracketed after a child is its age.
+_CHILD_BRACKET = re.compile(rf"((?:{_CHILD_NAMES}|子ども|子供|子|ちゃん|くん)\()([^()]{{1,20}})\)")
+_BRACKET_ITEM = re.compile(r"(?<![^(・、,/])(\d{1,2})(?=[・、,/]|$)")
 _SHARED_COUNTER = re.compile(
     r"(?<![\d.一-龥A-Za-z])(\d{1,2})(?=(?:[、,・と]\d{1,2})*[、,・と]\d{1,2}(?:歳|才))"
 )
@@ -113,6 +119,22 @@ _CIRCLED = re.compile(r"[\u2460-\u249b\u24ea-\u24ff\u2776-\u2793]")
 _MIXED_LEVEL = re.compile(r"(?<=[小中])がく(?=\d|せい|生|校|年)")  # 中がく3年: kanji and kana mixed
 _HALF_HOUR = re.compile(r"(\d+)時間半")
 _HOURS_MINUTES = re.compile(r"(\d+)時間(\d{1,2})分")
+
+
+def _bracket_ages(m: re.Match[str]) -> str:
+    facts = m.group(2)
+    if not re.search(r"[・、,/]", facts):
+        return m.group(0)  # 長男(12) alone is read by _AGE_IN_BRACKETS
+    return m.group(1) + _BRACKET_ITEM.sub(r"\1歳", facts) + ")"
+
+
+# Counters of working time spelled in kana after a digit (しゅう5で 1にち 8じかん, 週3かい).
+_KANA_WORK = [
+    (re.compile(r"しゅう(?=に?\d)"), "週"),
+    (re.compile(r"(?<![ぁ-ゖ])つき(?=に?\d)"), "月"),
+    (re.compile(r"(?<=\d)にち"), "日"),
+    (re.compile(r"(?<=\d)かい(?![ぁ-ゖ])"), "回"),
+]
 
 
 def _hours(m: re.Match[str]) -> str:
@@ -154,6 +176,8 @@ def normalise_description(text: str) -> str:
     text = fold_half_width_kana(_CIRCLED.sub("、", text))
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     text = spell_numbers(spell_words(_MIXED_LEVEL.sub("学", text), _KANA_WORDS))
+    for pattern, written in _KANA_WORK:
+        text = pattern.sub(written, text)
     text = replace_numerals(text, _NUMERAL)
     text = _HALF_HOUR.sub(r"\1.5時間", _HOURS_MINUTES.sub(_hours, text))
     text = re.sub(r"(生後|生まれて)半年", r"\g<1>6か月", text)
@@ -164,6 +188,7 @@ def normalise_description(text: str) -> str:
     text = re.sub(r"(?<=\d)(?:h|hr|hrs|H)(?![a-zA-Z])", "時間", text)  # 月80h
     text = _COUNTED_RANGE.sub(_expand_counted_range, text)
     text = _AGE_IN_BRACKETS.sub(r"\1(\2歳)", text)
+    text = _CHILD_BRACKET.sub(_bracket_ages, text)
     text = _NATIVE_AGE.sub(r"\1歳", text)
     text = _ORDERED_AGES.sub(r"\1歳", text)
     return _SHARED_COUNTER.sub(r"\1歳", text)
@@ -194,10 +219,16 @@ class HouseholdReading:
 
 _BIRTH_SUFFIX = r"(?:生まれ|生|産まれ|に生まれ|に産まれ|誕生|出生)"
 # A school year or stage that bounds a rule (小学1年生から6年生まで, 中学生までの医療費) names no child.
-_NOT_A_LIMIT = r"(?!生?(?:から|まで|以上|以下|未満|の年代|年代))"
+# So does one reached as a condition (中学生になるまで, 小学校に上がったら, 小1になると).
+_NOT_A_LIMIT = (
+    r"(?!生?(?:から|まで|以上|以下|未満|の年代|年代)"
+    r"|生?(?:に|へ)(?:なる|上がる|あがる|入る|進む)(?:まで|と|なら)|生?(?:に|へ)(?:なった|上がった|入った)ら)"
+)
 _ENTERED = (
     r"(?:上がった|あがった|入った|入学した|入りました|上がりました|入学しました|進学した|進学しました|なった|なりました"
-    r"|上がって|入って|入学して|進学して|なって|通い始め|通いはじめ)"
+    r"|上がって|入って|入学して|進学して|なって|通い始め|通いはじめ"
+    # 今年の4月に中学校に入学し、…: the same step in the form that joins two clauses.
+    r"|(?:入学|進学)し(?=[、,])|(?:上がり|入り)(?=[、,]))"
 )
 _NEXT_CLASS = r"(?:年少々|年少|年中|年長|[0-5]歳児クラス|[0-5]歳児)(?:さん|組|クラス)?"
 _STEP_VERB = r"(?:なる|なります|上がる|上がります|進級)"
@@ -206,6 +237,12 @@ _GRADUATION_WHEN = (
     "|この春|今春|今年の春|今年3月|3月"
 )
 _GRADUATED_WHEN = "今年の3月|今年3月|この3月|この春|今春|今年の春|去年の3月|去年3月|昨年の3月|昨年3月|去年の春|昨春|昨年度末|昨年度"
+# The time of a step to come: the coming April, or the April said (今年の4月 said before it is past).
+_COMING = (
+    "来年度|来年の4月|来年の春|来年|再来年度|来春|来月|今度の4月|今度の春|次の4月|次の春|今年の4月|今年の春"
+    "|この4月|この春|春|4月"
+)
+_YEAR_LEVEL = r"小学校|小学|中学校|中学|高校|[小中高]"
 _FUTURE = re.compile(r"^(?:します|する|予定|見込み|の予定|となります|になります|です)")
 # A step named with a past form happened at the last 1 April (4月から中学生になった).
 _PAST_STEP = re.compile(
@@ -233,11 +270,22 @@ _CHILD_PATTERN = re.compile(
             r"(?P<bday>今日|本日)(?:が|で|は)?(?:ちょうど)?(?P<bage>\d{1,2})(?:歳|才)の誕生日",
             # もうすぐ3歳, 来月で1歳になる: not yet that age.
             r"(?P<soon>来月|再来月|来週|もうすぐ|もうじき|近々|もう少しで|じきに|まもなく|間もなく|あと\d{1,2}(?:か月|日|週間)で)(?:で|に|には)?(?P<sage>\d{1,2})(?:歳|才)(?!児|まで|以上|未満|以下|から)",
+            # 来月から小3になる, 4月から小学2年生, 来年は中1: a school year of the coming April (a step to come).
+            rf"(?P<nextyear>(?P<nywhen>{_COMING})(?:から(?:は)?(?P<nylevel>{_YEAR_LEVEL})(?P<nyn>\d)(?:年生|年)?(?:(?:に|へ){_STEP_VERB})?"
+            rf"|(?:に|で|には)?(?P<nylevel2>{_YEAR_LEVEL})(?P<nyn2>\d)(?:年生|年)?(?:に|へ){_STEP_VERB}"
+            rf"|(?:は|には)(?P<nylevel3>{_YEAR_LEVEL})(?P<nyn3>\d)(?:年生|年)?(?=です|だ|や|に|で|、|,|。|$)))",
+            # 4年生に上がる前に: a non-past step with no time is the coming April's (not a limit: まで, と, なら).
+            rf"(?P<stepyear>(?<!\d)(?P<sylevel>{_YEAR_LEVEL})?(?P<syn>\d)(?(sylevel)(?:年生|年)?|年生)(?:に|へ)"
+            r"(?:なる|なります|上がる|上がります|進級する|進級します)(?!まで|と|なら))",
             r"(?P<nextschool>(?:来年度|来年|再来年度|再来年|来春|この春|今年の春|今年|今度の春|今度の4月|今度|次の春|次の4月|春|4月)(?:から|に|の春から)?(?:は)?(?:小学校|小学生|1年生|ピカピカの1年生))(?!を?(?:卒業|中退))",
             r"(?P<nextlevel>(?:来年度|来年|来春|この春|今春|今年の春|今年度|今年|今度の春|今度の4月|今度|次の春|次の4月|春|4月)(?:から|に)?(?:は)?(?P<level>中学|高校|大学)(?:生|校)?)(?!を?(?:卒業|中退))",
             # 4月から2歳児クラス, 今度の4月で年長になる: the class of the coming school year.
             rf"(?P<nextk>(?:来年度|来年の4月|来年の春|来年|再来年度|来春|今度の4月|今度の春|次の4月|今年の4月|今年の春|この4月|この春|今年度|春|4月)"
-            rf"(?:から(?:は)?{_NEXT_CLASS}(?:(?:に|へ)?{_STEP_VERB})?|(?:に|には|で|は)?{_NEXT_CLASS}(?:に|へ)?{_STEP_VERB}))",
+            rf"(?:から(?:は)?{_NEXT_CLASS}(?:(?:に|へ)?{_STEP_VERB})?|(?:に|には|で|は)?{_NEXT_CLASS}(?:に|へ)?{_STEP_VERB}"
+            # 来年は年長: the time as the topic says the class of that year.
+            rf"|(?:は|には){_NEXT_CLASS}))",
+            # 来年の1月に1歳になります, 3月で6歳になる: a birthday to come in a named month.
+            r"(?P<mturn>(?P<mt_next>来年の?)?(?P<mt_month>\d{1,2})月(?:の誕生日)?(?:で|に)(?P<mt_age>\d{1,2})(?:歳|才)(?:に)?(?:なる|なります|を迎える|を迎えます)(?!ばかり|た))",
             r"(?P<turn_when>今月|今年度(?:中に|中|内に|で)?|今年)?(?P<turn>\d{1,2})(?:歳|才)(?:に|を)?(?:なる|迎える|なります)(?!ばかり|た)",
             # 今年で5歳: the age reached this year, said without a verb.
             r"(?P<by_when>今年度|今年)(?:で|中に)(?P<by_age>\d{1,2})(?:歳|才)(?!児|まで|以上|未満|以下|から|になった|になりました|の誕生日)",
@@ -251,7 +299,10 @@ _CHILD_PATTERN = re.compile(
             rf"(?P<school>小学校|小学|中学校|中学|高校|高等学校)(?P<sy>\d)年(?:生)?(?!の壁){_NOT_A_LIMIT}",
             rf"(?P<sshort>[小中高])(?P<sn>\d)(?!時間|日|回|か月|人|歳|才|年|万|千|週|の壁|ギャップ|プロブレム){_NOT_A_LIMIT}",
             r"(?:小学校|小学)?の?(?P<gband>低学年|中学年|高学年)",
-            rf"(?P<stage>小学生|中学生|高校生|小学校に通|中学校に通|高校に通|幼稚園児|保育園児|未就学児|未満児|以上児){_NOT_A_LIMIT}",
+            rf"(?P<stage>小学生|中学生|高校生|小学校に通|中学校に通|高校に通|幼稚園児|保育園児|未就学児|未満児|以上児"
+            # 幼稚園に通っています: attending, not wishing to (通わせたい).
+            r"|(?:幼稚園|保育園|保育所|こども園)に通(?=って|う|い始め|いはじめ|わせて(?:い|る|ます))"
+            rf"){_NOT_A_LIMIT}",
             r"(?<![去今来昨毎])(?P<kclass>年少々|年少|年中|年長)(?:さん|組|クラス|児)?(?!から|まで)",
             r"(?P<baby>新生児|赤ちゃん|赤ん坊|乳児|0歳児|生まれたばかり|産まれたばかり)",
             r"(?P<adult>社会人|就職して(?:独立|自立)|独立して|働いて(?:いる|る)(?:長|次)?(?:男|女))",
@@ -272,6 +323,10 @@ _STAGE_COHORTS = {
     "高校に通": (15, 17, "高校生"),
     "幼稚園児": (3, 5, "幼稚園児"),
     "保育園児": (0, 5, "保育園児"),
+    "幼稚園に通": (3, 5, "幼稚園児"),
+    "保育園に通": (0, 5, "保育園児"),
+    "保育所に通": (0, 5, "保育園児"),
+    "こども園に通": (0, 5, "こども園児"),
     "未就学児": (0, 5, "未就学児"),
     "未満児": (0, 2, "未満児（0〜2歳児クラス）"),
     "以上児": (3, 5, "以上児（3〜5歳児クラス）"),
@@ -429,6 +484,13 @@ def _read_match(m: re.Match[str], text: str, on: date) -> tuple[ChildReading, st
         elevel = m.group("elevel")[:2]
         cohort = _LEVEL_FIRST_COHORT[elevel] + _years_since(m.group("ewhen") or "", on)
         return _cohort_child(cohort, cohort, on, basis, cohort_label(cohort)), "cohort"
+    if m.group("nextyear") or m.group("stepyear"):
+        return _coming_year(m, text, on, basis)
+    if m.group("mturn"):
+        age = int(m.group("mt_age"))
+        if m.group("mt_next") or int(m.group("mt_month")) != on.month:
+            return _age_child(max(age - 1, 0), on, basis), "age"  # the birthday is still to come
+        return _turning(age, "", on, basis)
     if m.group("nextschool") or m.group("nextlevel") or m.group("nextk"):
         word = m.group("nextschool") or m.group("nextlevel") or m.group("nextk")
         if m.group("nextk"):
@@ -438,6 +500,9 @@ def _read_match(m: re.Match[str], text: str, on: date) -> tuple[ChildReading, st
             first = _LEVEL_FIRST_COHORT[m.group("level")] if m.group("nextlevel") else 6
         past = bool(_PAST_STEP.match(text[m.end() :]))
         cohort = first if past else _entry_cohort(word, on, first)
+        if cohort == -1:  # 4月から0歳児クラス: born since the last 1 April
+            child = _window_child(*window_for_cohort(-1, on), on, basis)
+            return (child, "age") if child else None
         if cohort < 0:
             return None
         return _cohort_child(
@@ -483,8 +548,31 @@ def _read_match(m: re.Match[str], text: str, on: date) -> tuple[ChildReading, st
         level = _level_before(text, m.start())
         if level is None and not m.group("gysei"):
             return None  # 「2年」 alone is a duration unless a school level was named before it
-        return _school_child(level or "小学", int(m.group("gy")), on, basis)
+        read = _school_child(level or "小学", int(m.group("gy")), on, basis)
+        if read is None and level and m.group("gysei"):
+            # 中学生の息子と、4年生の娘: a year the level before cannot have is a 小学 year.
+            read = _school_child("小学", int(m.group("gy")), on, basis)
+        return read
     return None
+
+
+def _coming_year(m: re.Match[str], text: str, on: date, basis: str) -> tuple[ChildReading, str] | None:
+    """来月から小3になる, 4月から中1: the school year named is the coming April's; now it is the year before."""
+    if m.group("stepyear"):
+        level = m.group("sylevel") or _level_before(text, m.start()) or "小学"
+        grade = int(m.group("syn"))
+    else:
+        level = m.group("nylevel") or m.group("nylevel2") or m.group("nylevel3")
+        grade = int(m.group("nyn") or m.group("nyn2") or m.group("nyn3"))
+    if level not in _SCHOOL_START or not 1 <= grade <= _MAX_GRADE.get(level, 3):
+        return None
+    named = _SCHOOL_START[level] + grade
+    past = bool(_PAST_STEP.match(text[m.end() :]))  # 4月から小2になった: the April just passed
+    cohort = named if past else _entry_cohort(m.group("nywhen") or "", on, named)
+    if cohort < 0:
+        return None
+    label = f"「{basis}」は今年度の{cohort_label(cohort)}"
+    return _cohort_child(cohort, cohort, on, basis, label), "cohort"
 
 
 def _years_since(word: str, on: date) -> int:

@@ -5,7 +5,8 @@ A reading (an age, a school year, a birth date …) belongs to the noun it modif
 child (「大学4年(22歳)の長男」) join into one mention when nothing between them starts another child. Then
 mentions that refer to a child already mentioned are merged (coreference): the same child named again in a
 later sentence (長女は小4。…長女は9歳), 「中3のほう」, a sentence that names no child of its own and adds
-another kind of fact to the one before (…生まれの息子。今日6歳になりました), a class wished for
+another kind of fact to the one before (…生まれの息子。今日6歳になりました) or repeats its class or exact age
+(年長の娘。来年度から小学校に上がるので), a class wished for
 (0歳児クラスに入園希望) and a count whose children are listed after it (中学生が3人。中3、中2、中1).
 """
 
@@ -26,8 +27,9 @@ FIRST_HIGHER_EDUCATION_COHORT = 18
 
 CHILD_NAMES = r"長男|長女|次男|次女|三男|三女|四男|四女|末っ子|息子|娘|連れ子"
 # Words that name one particular child; after a clause break they start another child (下の子, 次女 …).
+# 上が・下が name the older or younger one, not the verbs 上がる・下がる.
 _CHILD_HEAD = re.compile(
-    rf"{CHILD_NAMES}|上の子|下の子|真ん中|一番上|いちばん上|一番下|いちばん下|その下|末の子|上が|上は|下が|下は|次が|次は"
+    rf"{CHILD_NAMES}|上の子|下の子|真ん中|一番上|いちばん上|一番下|いちばん下|その下|末の子|上が(?!る|り|った|って|れ)|上は|下が(?!る|り|った|って)|下は|次が|次は"
     r"|子ども|子供|男の子|女の子|お兄ちゃん|お姉ちゃん|兄|姉|弟|妹|第\d子"
 )
 # Names that pick out one child everywhere in a text (a given name with くん・ちゃん is read by _GIVEN_NAME).
@@ -160,6 +162,12 @@ def _boundary(gap: str) -> str:
     return "weak" if re.search(r"[、,]", gap) else "same"
 
 
+def _one_bracket(text: str, first: int, second: int) -> bool:
+    """True when positions `first` and `second` stand inside the same bracket (an unclosed 「(」 before both)."""
+    opened = text.rfind("(", 0, first)
+    return opened >= 0 and ")" not in text[opened:second] and "(" not in text[opened + 1 : second]
+
+
 def _names_own_child(text: str, last: _Mention, reading: Reading) -> bool:
     """True when the clauses of both readings name a child of their own (長男は中3、14歳の次男)."""
     before = _clause(text, last.start, last.end)
@@ -223,6 +231,10 @@ def build_mentions(text: str, readings: list[Reading], on: date, weak_joins: boo
                 boundary = "strong"  # 長男は中3、14歳の次男: each side names its child
             # 0歳(生後8か月): words in a bracket right after a child say more about that child.
             bracketed = text[last.end : reading.start] == "(" and _overlap(last.child, child)
+            # 長男(17歳・高2): facts listed in one bracket after a child are that child's, when they fit.
+            gap = text[last.end : reading.start]
+            if len(gap) == 1 and gap in "・、,/" and _one_bracket(text, last.start, reading.start):
+                boundary = "same"
             if bracketed or (
                 (boundary == "same" or (boundary == "weak" and weak_joins)) and joins(last, child, kind)
             ):
@@ -315,12 +327,19 @@ def _antecedent(text: str, earlier: list[_Mention], mention: _Mention) -> _Menti
     sentence = text[start : stop.start() if stop else len(text)]
     if (
         last in fitting
-        and start > last.end
+        and start > last.start
         and not _OWNER.search(sentence.replace(mention.child.basis, ""))
-        and not mention.kinds & last.kinds
+        and (not mention.kinds & last.kinds or _said_again(last.child, mention.child))
     ):
         return last
     return None
+
+
+def _said_again(earlier: ChildReading, later: ChildReading) -> bool:
+    """True when a later reading repeats the earlier one's class or exact age (年長 … 来年度から小学校; 0歳)."""
+    if earlier.class_age is not None and earlier.class_age == later.class_age:
+        return True
+    return later.age_min == later.age_max and earlier.age_min <= later.age_min <= earlier.age_max
 
 
 def _fits(earlier: _Mention, mention: _Mention) -> bool:
@@ -349,6 +368,8 @@ def _size(text: str, earlier: list[_Mention], mention: _Mention) -> int:
 def _twins(text: str, mentions: list[_Mention]) -> None:
     """Give the mention nearest to 双子 / 三つ子 in the same sentence two (three) children."""
     for twins in _TWINS.finditer(text):
+        if any(_EXPECTING.search(part) for part in _clause(text, twins.start(), twins.end())):
+            continue  # 双子を妊娠中: twins not yet born
         size = 2 if twins.group(0) in ("双子", "双生児") else 3
         start = max(text.rfind(ch, 0, twins.start()) for ch in "。!?\n") + 1
         stop = _SENTENCE_END.search(text, twins.end())

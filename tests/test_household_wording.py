@@ -34,6 +34,7 @@ def bands(text: str, on: date = DEC) -> list[tuple[int, int]]:
         ("息子は来年の2月に3歳になります", DEC, [(2, 2)]),
         ("3月で7歳になる娘", DEC, [(6, 6)]),
         ("今月で4歳になる", DEC, [(3, 4)]),  # this month: before or after the birthday
+        ("娘は来年3月で4歳です", DEC, [(3, 3)]),  # the age of a coming month, said with a copula
         # A step in the form that joins clauses.
         ("兄は去年の4月に高校に進学し、弟は小5です", DEC, [(16, 17), (10, 11)]),
     ],
@@ -60,6 +61,9 @@ def test_steps_still_to_come(text: str, on: date, expected: list[tuple[int, int]
         # Attending a kindergarten or a nursery is a stage; wishing to is not.
         ("上は小学生、下は幼稚園に通っています", [(6, 12), (3, 6)]),
         ("子どもを保育園に通わせたいです", []),
+        ("子どもを中学校に通わせたいけれど", []),
+        # Places listed before one verb each hold a child.
+        ("保育園と小学校に1人ずつ通っています", [(6, 12), (0, 6)]),
         # A school year reached as a limit or a condition names no child.
         ("高校生になるまで手当は出ますか", []),
         ("小4になると学童を出る子が多い", []),
@@ -77,6 +81,7 @@ def test_the_same_child_and_unborn_twins(text: str, expected: list[tuple[int, in
         ("子(高1・16)、子(年少・4)。母(38)パート", [(16, 16), (4, 4)]),
         ("娘(8歳・小2)と私(41歳)", [(8, 8)]),
         ("子ども(9・4)", [(9, 9), (4, 4)]),
+        ("世帯:母39(無職)、長男14(中2)、次女7、", [(14, 14), (7, 7)]),  # the age right after the name
     ],
 )
 def test_member_lists(text: str, expected: list[tuple[int, int]]) -> None:
@@ -106,6 +111,7 @@ def test_kanji_month_is_a_digit() -> None:
         ("しゅう3で 1にち 6じかん", [78]),  # 18 h a week × 52 / 12
         ("つき12にち、1にち5じかん", [60]),
         ("しゅう2かい、1かい4じかん", [35]),  # 8 h a week × 52 / 12 = 34.7
+        ("しゅう みっか、いちにち 4じかん", [52]),  # days counted natively after a week
     ],
 )
 def test_working_time_in_kana(text: str, monthly: list[int]) -> None:

@@ -84,7 +84,7 @@ _KANA_WORDS = {
     "むすこ": "息子", "むすめ": "娘", "こども": "子ども", "すえっこ": "末っ子", "せいご": "生後", "うまれ": "生まれ",
     "らいねん": "来年", "ことし": "今年", "きょねん": "去年", "おととし": "一昨年", "らいげつ": "来月", "しゃかいじん": "社会人", "わたくし": "私",
     "わたし": "私", "だんな": "旦那", "ひとりおや": "ひとり親", "ぼしかてい": "母子家庭", "ふしかてい": "父子家庭",
-    "ひかぜい": "非課税", "いくきゅう": "育休", "にゅうがく": "入学",
+    "ひかぜい": "非課税", "いくきゅう": "育休", "にゅうがく": "入学", "いちにち": "1日",
 }  # fmt: skip
 # 月 too, for 和暦 dates written in kanji numerals (令和三年五月十日).
 _NUMERAL = counted_numerals(r"人|歳|才|時間|時|日|か月|ヶ月|カ月|ケ月|箇月|月|年|週|回|児|子|つ子|つ")
@@ -103,6 +103,8 @@ _NATIVE_AGE = re.compile(
     r"|の(?:子|娘|息子|男の子|女の子|姉妹|兄弟|姉弟|兄妹)|$)"
 )
 # 長男(17・高2), 子(小2・8): in a member list, a bare number among the facts bracketed after a child is its age.
+# 長女15(中3), 長男10、: in a caseworker's note a bare number right after a child's name is its age.
+_AGE_AFTER_NAME = re.compile(rf"({_CHILD_NAMES})(\d{{1,2}})(?=[(、,・/]|$)")
 _CHILD_BRACKET = re.compile(rf"((?:{_CHILD_NAMES}|子ども|子供|子|ちゃん|くん)\()([^()]{{1,20}})\)")
 _BRACKET_ITEM = re.compile(r"(?<![^(・、,/])(\d{1,2})(?=[・、,/]|$)")
 _SHARED_COUNTER = re.compile(
@@ -129,6 +131,9 @@ def _bracket_ages(m: re.Match[str]) -> str:
 
 
 # Counters of working time spelled in kana after a digit (しゅう5で 1にち 8じかん, 週3かい).
+_NATIVE_DAYS = {"ふつか": 2, "みっか": 3, "よっか": 4, "いつか": 5, "むいか": 6}
+# しゅう よっか: days counted natively after a week (ふつか … むいか).
+_NATIVE_WEEK_DAYS = re.compile(rf"(しゅう|週)(に)?({'|'.join(_NATIVE_DAYS)})")
 _KANA_WORK = [
     (re.compile(r"しゅう(?=に?\d)"), "週"),
     (re.compile(r"(?<![ぁ-ゖ])つき(?=に?\d)"), "月"),
@@ -176,6 +181,9 @@ def normalise_description(text: str) -> str:
     text = fold_half_width_kana(_CIRCLED.sub("、", text))
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     text = spell_numbers(spell_words(_MIXED_LEVEL.sub("学", text), _KANA_WORDS))
+    text = _NATIVE_WEEK_DAYS.sub(
+        lambda m: f"{m.group(1)}{m.group(2) or ''}{_NATIVE_DAYS[m.group(3)]}日", text
+    )
     for pattern, written in _KANA_WORK:
         text = pattern.sub(written, text)
     text = replace_numerals(text, _NUMERAL)
@@ -189,6 +197,7 @@ def normalise_description(text: str) -> str:
     text = _COUNTED_RANGE.sub(_expand_counted_range, text)
     text = _AGE_IN_BRACKETS.sub(r"\1(\2歳)", text)
     text = _CHILD_BRACKET.sub(_bracket_ages, text)
+    text = _AGE_AFTER_NAME.sub(r"\1\2歳", text)
     text = _NATIVE_AGE.sub(r"\1歳", text)
     text = _ORDERED_AGES.sub(r"\1歳", text)
     return _SHARED_COUNTER.sub(r"\1歳", text)
@@ -243,6 +252,15 @@ _COMING = (
     "|この4月|この春|春|4月"
 )
 _YEAR_LEVEL = r"小学校|小学|中学校|中学|高校|[小中高]"
+_ATTENDED = {
+    "小学校": "小学生",
+    "中学校": "中学生",
+    "高校": "高校生",
+    "幼稚園": "幼稚園児",
+    "保育園": "保育園児",
+    "大学": "大学生",
+}
+_PLACES = "|".join(_ATTENDED)
 _FUTURE = re.compile(r"^(?:します|する|予定|見込み|の予定|となります|になります|です)")
 # A step named with a past form happened at the last 1 April (4月から中学生になった).
 _PAST_STEP = re.compile(
@@ -285,7 +303,10 @@ _CHILD_PATTERN = re.compile(
             # 来年は年長: the time as the topic says the class of that year.
             rf"|(?:は|には){_NEXT_CLASS}))",
             # 来年の1月に1歳になります, 3月で6歳になる: a birthday to come in a named month.
-            r"(?P<mturn>(?P<mt_next>来年の?)?(?P<mt_month>\d{1,2})月(?:の誕生日)?(?:で|に)(?P<mt_age>\d{1,2})(?:歳|才)(?:に)?(?:なる|なります|を迎える|を迎えます)(?!ばかり|た))",
+            r"(?P<mturn>(?P<mt_next>来年の?)?(?P<mt_month>\d{1,2})月(?:の誕生日)?(?:(?:で|に)(?P<mt_age>\d{1,2})(?:歳|才)"
+            r"(?:に)?(?:なる|なります|を迎える|を迎えます)(?!ばかり|た)"
+            # 来年1月で2歳です: the age of that month said with a copula is also still to come.
+            r"|で(?P<mt_age2>\d{1,2})(?:歳|才)(?=です|だ|や|、|,|。|$)))",
             r"(?P<turn_when>今月|今年度(?:中に|中|内に|で)?|今年)?(?P<turn>\d{1,2})(?:歳|才)(?:に|を)?(?:なる|迎える|なります)(?!ばかり|た)",
             # 今年で5歳: the age reached this year, said without a verb.
             r"(?P<by_when>今年度|今年)(?:で|中に)(?P<by_age>\d{1,2})(?:歳|才)(?!児|まで|以上|未満|以下|から|になった|になりました|の誕生日)",
@@ -299,7 +320,9 @@ _CHILD_PATTERN = re.compile(
             rf"(?P<school>小学校|小学|中学校|中学|高校|高等学校)(?P<sy>\d)年(?:生)?(?!の壁){_NOT_A_LIMIT}",
             rf"(?P<sshort>[小中高])(?P<sn>\d)(?!時間|日|回|か月|人|歳|才|年|万|千|週|の壁|ギャップ|プロブレム){_NOT_A_LIMIT}",
             r"(?:小学校|小学)?の?(?P<gband>低学年|中学年|高学年)",
-            rf"(?P<stage>小学生|中学生|高校生|小学校に通|中学校に通|高校に通|幼稚園児|保育園児|未就学児|未満児|以上児"
+            # 小学校、中学校、高校に1人ずつ通っています: places listed before one verb each hold a child.
+            rf"(?P<attend>{_PLACES})(?=(?:[、,・と](?:{_PLACES}))*に(?:1人ずつ|ひとりずつ|それぞれ1人|それぞれ)?通(?!わせたい|いたい|え))",
+            rf"(?P<stage>小学生|中学生|高校生|(?:小学校|中学校|高校)に通(?!わせたい|いたい|え)|幼稚園児|保育園児|未就学児|未満児|以上児"
             # 幼稚園に通っています: attending, not wishing to (通わせたい).
             r"|(?:幼稚園|保育園|保育所|こども園)に通(?=って|う|い始め|いはじめ|わせて(?:い|る|ます))"
             rf"){_NOT_A_LIMIT}",
@@ -487,7 +510,7 @@ def _read_match(m: re.Match[str], text: str, on: date) -> tuple[ChildReading, st
     if m.group("nextyear") or m.group("stepyear"):
         return _coming_year(m, text, on, basis)
     if m.group("mturn"):
-        age = int(m.group("mt_age"))
+        age = int(m.group("mt_age") or m.group("mt_age2"))
         if m.group("mt_next") or int(m.group("mt_month")) != on.month:
             return _age_child(max(age - 1, 0), on, basis), "age"  # the birthday is still to come
         return _turning(age, "", on, basis)
@@ -525,8 +548,9 @@ def _read_match(m: re.Match[str], text: str, on: date) -> tuple[ChildReading, st
     if m.group("gband"):
         first = {"低学年": 6, "中学年": 8, "高学年": 10}[m.group("gband")]  # grades 1-2, 3-4, 5-6
         return _cohort_child(first, first + 1, on, basis, f"小学校{m.group('gband')}"), "stage"
-    if m.group("univ") or m.group("stage"):
-        first, last, label = _STAGE_COHORTS[m.group("univ") or m.group("stage")]
+    if m.group("univ") or m.group("stage") or m.group("attend"):
+        stage = m.group("univ") or m.group("stage") or _ATTENDED[m.group("attend")]
+        first, last, label = _STAGE_COHORTS[stage]
         return _cohort_child(first, last, on, basis, label), "stage"
     if m.group("school") or m.group("sshort"):
         return _school_child(

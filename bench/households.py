@@ -48,10 +48,13 @@ def expected_band(child: Any) -> tuple[int, int]:
 
 
 def expected_parents(parents: dict[str, Any] | None) -> dict[str, Any]:
-    """The expected parents' facts (on_childcare_leave read as on_leave), one parent's hours as a list of one."""
+    """The expected parents' facts under the reader's key names, one parent's hours as a list of one."""
     out = dict(parents or {})
-    if "on_childcare_leave" in out:  # the first held-out set's name for on_leave
-        out["on_leave"] = out.pop("on_childcare_leave")
+    # Other names sets used for the same facts: the first held-out set's on_childcare_leave, and v4's non_taxed
+    # (the lead's brief to its writer named the key so, not the reader's tax_exempt).
+    for theirs, ours in (("on_childcare_leave", "on_leave"), ("non_taxed", "tax_exempt")):
+        if theirs in out:
+            out[ours] = out.pop(theirs)
     if "hours_per_month" in out and not isinstance(out["hours_per_month"], list):
         out["hours_per_month"] = [out["hours_per_month"]]
     return out

@@ -87,12 +87,16 @@ def main() -> None:
     parser.add_argument(
         "--data-dir", type=Path, default=None, help="reuse an index folder (default: a fresh tmp one)"
     )
+    parser.add_argument(
+        "--models-dir", type=Path, default=ROOT / ".kodomo" / "models",
+        help="converted e5 and fitted classifiers (another folder keeps a run apart from refits in progress)",
+    )  # fmt: skip
     args = parser.parse_args()
     items = yaml.safe_load(args.questions.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp)
         settings = get_settings().model_copy(
-            update={"data_dir": data_dir, "models_path": ROOT / ".kodomo" / "models"}
+            update={"data_dir": data_dir, "models_path": args.models_dir}
         )
         report = ingest_paths(open_knowledge_base(settings), [ROOT / "corpus"])
         print(report.summary())

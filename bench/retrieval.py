@@ -4,6 +4,7 @@ BM25 (character bigrams), dense (e5) and hybrid; search latency; ingestion vs ra
     .venv/bin/python bench/retrieval.py [--limit N] [--data ../shared/data/jaquad-dev]
     .venv/bin/python bench/retrieval.py --corpus     # `kodomo-ai ingest corpus` as the CLI runs it (trust screen
                                                      # included) vs the encoder alone → bench/results/ingest-corpus.json
+    --models-dir DIR (default .kodomo/models): where the converted e5 and the fitted classifiers are kept
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def dedupe_docs(ids: list[str], doc_of: dict[str, int], k: int = 10) -> list[int
     return out
 
 
-def corpus_ingest() -> dict:
+def corpus_ingest(models_dir: Path) -> dict:
     """Ingest corpus/ into a fresh index as the CLI does; time the encoder's own calls inside it.
 
     The ratio is ingest throughput over the encoder's throughput on the same texts: the share of the run spent
@@ -69,7 +70,7 @@ def corpus_ingest() -> dict:
     from kodomo_ai.config import get_settings
     from kodomo_ai.safety.trust import open_document_trust
 
-    settings = get_settings().model_copy(update={"models_path": ROOT / ".kodomo" / "models"})
+    settings = get_settings().model_copy(update={"models_path": models_dir})
     embedder = load_embedder(DEFAULT_MODEL, settings.models_path)
     screen = open_document_trust(settings)
     encode = embedder.model.encode
@@ -103,9 +104,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="questions to ask (0 = all)")
     parser.add_argument("--latency-sample", type=int, default=300)
     parser.add_argument("--corpus", action="store_true", help="only the corpus ingest throughput")
+    parser.add_argument(
+        "--models-dir", type=Path, default=ROOT / ".kodomo" / "models", help="converted e5, classifiers"
+    )
     args = parser.parse_args()
     if args.corpus:
-        out = corpus_ingest()
+        out = corpus_ingest(args.models_dir)
         (ROOT / "bench" / "results" / "ingest-corpus.json").write_text(
             json.dumps(out, indent=1), encoding="utf-8"
         )
@@ -115,7 +119,7 @@ def main() -> None:
     paragraphs, questions = load_jaquad(args.data)
     if args.limit:
         questions = questions[: args.limit]
-    embedder = load_embedder(DEFAULT_MODEL, ROOT / ".kodomo" / "models")
+    embedder = load_embedder(DEFAULT_MODEL, args.models_dir)
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "jaquad"
         corpus.mkdir()

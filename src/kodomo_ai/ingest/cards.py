@@ -16,6 +16,11 @@ from kodomo_ai.schema import Card, CardCitation, Document
 _QUESTION_HEADING = re.compile(r"^#{2,4}\s*(?:Q\s*\d*\s*[.．:：、]?|問\s*\d*\s*[.．:：、]?)\s*(.+?)\s*$")
 _ANSWER_LEAD = re.compile(r"^\s*(?:A\s*\d*\s*[.．:：、]|答え?\s*\d*\s*[.．:：、]?)\s*")
 _SOURCE_LINE = re.compile(r"^(?:出典|出所|参考)\s*[:：]")
+# libyaml's safe loader when PyYAML has it: the same safe subset, about 9x faster. With the pure-Python one,
+# reading the card files was the largest cost of an ingest after the encoder and the trust screen.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def is_card_file(path: Path) -> bool:
     """True for a YAML file inside a `cards` folder."""
     return path.suffix.lower() in (".yaml", ".yml") and path.parent.name == "cards"
@@ -24,7 +29,7 @@ def is_card_file(path: Path) -> bool:
 def load_card_file(path: Path) -> tuple[list[Card], list[IngestError]]:
     """The cards of one file; each bad card gets its own error and the rest still load."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         return [], [IngestError(str(path), f"カードファイルを読めません: {exc}")]
     if not isinstance(data, dict) or not isinstance(data.get("cards"), list):

@@ -57,7 +57,8 @@ def variants(example: Example, rng: random.Random, carriers: list[str], n: int =
         elif carriers:  # buried: the message among ordinary sentences about something else
             before, after = rng.sample(carriers, 2)
             text = f"{before}\n{text}\n{after}" if rng.random() < 0.5 else f"{before}{text}"
-        out.append(Example(text, example.label, example.group, example.kind, (*example.tags, f"aug:{kind}")))
+        tags = (*example.tags, f"aug:{kind}")
+        out.append(Example(text, example.label, example.group, example.kind, tags, example.source))
     return out
 
 

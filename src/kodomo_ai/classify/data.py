@@ -21,6 +21,7 @@ class Example:
     group: str
     kind: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    source: str = ""  # the data file's stem, so a report can single out one kind of file (near-misses)
 
 
 def read_examples(paths: Iterable[Path], relabel: Callable[[dict], str | None]) -> list[Example]:
@@ -49,7 +50,7 @@ def read_examples(paths: Iterable[Path], relabel: Callable[[dict], str | None]) 
             out.append(
                 Example(
                     text=text, label=label, group=hashlib.sha1(text.encode()).hexdigest()[:12],
-                    kind=str(item.get("kind") or ""), tags=tuple(item.get("tags") or ()),
+                    kind=str(item.get("kind") or ""), tags=tuple(item.get("tags") or ()), source=path.stem,
                 )
             )  # fmt: skip
     return out

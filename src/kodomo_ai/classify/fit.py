@@ -35,6 +35,12 @@ class FitConfig:
     folds: int = 3
     variants: int = 1
     seed: int = 13
+    # Data files (stem prefixes) whose "none" items are near-misses: ordinary messages with alarming words.
+    near_miss: tuple[str, ...] = ()
+    # Labels whose act cut is also held to a near-miss budget (see near_miss_cuts), and that budget: the
+    # share of held-out near-miss originals any of them may act on. 0 leaves the F-beta cuts alone.
+    near_miss_labels: tuple[str, ...] = ()
+    near_miss_budget: float = 0.0
 
 
 def best_threshold(scores: np.ndarray, truth: np.ndarray, beta: float) -> float:
@@ -80,6 +86,69 @@ def held_out_probabilities(
     return out
 
 
+def near_miss_mask(data: list[Example], sources: tuple[str, ...], *, originals: bool = False) -> np.ndarray:
+    """Which items are near-misses ("none" items of the near-miss files), optionally without generated variants."""
+    return np.asarray([
+        e.label == "none" and bool(sources) and e.source.startswith(sources)
+        and not (originals and any(t.startswith("aug:") for t in e.tags))
+        for e in data
+    ], dtype=bool)  # fmt: skip
+
+
+def _cut_for_share(scores: np.ndarray, share: float) -> float:
+    """The lowest cut at which at most `share` of `scores` reach it (ties stay below the cut)."""
+    allowed = int(np.floor(share * len(scores)))
+    if allowed >= len(scores):
+        return 0.0
+    return float(np.nextafter(np.sort(scores)[::-1][allowed], np.inf))
+
+
+def near_miss_cuts(near: np.ndarray, floors: dict[int, float], budget: float) -> dict[int, float]:
+    """Act cuts (by column) no lower than `floors`, each letting through the same share q of near-miss scores.
+
+    q is the largest share for which near-misses acted on by any of the columns stay within `budget`
+    (bisection: a larger q only lowers cuts, so the union only grows).
+    """
+
+    def cuts(q: float) -> dict[int, float]:
+        return {i: max(floor, _cut_for_share(near[:, i], q)) for i, floor in floors.items()}
+
+    def union(c: dict[int, float]) -> float:
+        return float(np.any([near[:, i] >= cut for i, cut in c.items()], axis=0).mean())
+
+    if union(floors) <= budget:
+        return dict(floors)
+    low, high = 0.0, budget
+    for _ in range(30):
+        mid = (low + high) / 2
+        low, high = (mid, high) if union(cuts(mid)) <= budget else (low, mid)
+    return cuts(low)
+
+
+def near_miss_report(
+    data: list[Example], held_out: np.ndarray, labels: list[str], thresholds: dict[str, dict[str, float]],
+    sources: tuple[str, ...],
+) -> dict[str, Any]:  # fmt: skip
+    """Held-out shares of near-miss messages (and their variants) that a label would act on or note."""
+    near = near_miss_mask(data, sources)
+    original = near_miss_mask(data, sources, originals=True)
+    acted = np.zeros(len(data), dtype=bool)
+    noted = np.zeros(len(data), dtype=bool)
+    by_label: dict[str, float] = {}
+    for label, cut in thresholds.items():
+        column = held_out[:, labels.index(label)]
+        acted |= column >= cut["act"]
+        noted |= column >= cut["note"]
+        by_label[label] = float((column[near] >= cut["act"]).mean()) if near.any() else 0.0
+    return {
+        "support": int(near.sum()), "originals": int(original.sum()),
+        "acted": float(acted[near].mean()) if near.any() else 0.0,
+        "acted_originals": float(acted[original].mean()) if original.any() else 0.0,
+        "noted": float(noted[near].mean()) if near.any() else 0.0,
+        "acted_by_label": by_label,
+    }  # fmt: skip
+
+
 def fit_classifier(
     examples: list[Example], carriers: list[str], embed: Embed, config: FitConfig, *, fingerprint: str = "",
     progress: Callable[[str], None] | None = None,
@@ -103,16 +172,33 @@ def fit_classifier(
         act = best_threshold(held_out[:, i], truth, config.beta[label])
         note = min(act, best_threshold(held_out[:, i], truth, config.note_beta))
         thresholds[label] = {"act": act, "note": note}
+    fbeta = {label: cut["act"] for label, cut in thresholds.items()}
+    if config.near_miss_budget > 0:
+        # A false alarm on an ordinary message with alarming words replaces the answer the parent asked for:
+        # the act cuts rise (never fall) until the held-out near-miss originals acted on fit the budget. The
+        # note cuts stay, so a crisis between the two still gets its lines above the answer.
+        near = held_out[near_miss_mask(data, config.near_miss, originals=True)]
+        guarded = {labels.index(k): thresholds[k]["act"] for k in config.near_miss_labels if k in thresholds}
+        for i, act in near_miss_cuts(near, guarded, config.near_miss_budget).items():
+            thresholds[labels[i]]["act"] = act
+    for i, label in enumerate(labels):
+        if label not in thresholds:
+            continue
+        truth = y == i
+        act, note = thresholds[label]["act"], thresholds[label]["note"]
         predicted = held_out[:, i] >= act
         report["labels"][label] = {
             "support": int(truth.sum()),
             "recall": float((predicted & truth).sum() / max(truth.sum(), 1)),
             "precision": float((predicted & truth).sum() / max(predicted.sum(), 1)),
             "act": act,
+            "act_fbeta": fbeta[label],
             "note": note,
             # the share that reaches its lines (an escalation, or the gray-zone note above the answer)
             "recall_with_note": float(((held_out[:, i] >= note) & truth).sum() / max(truth.sum(), 1)),
         }
+    if config.near_miss:
+        report["near_miss"] = near_miss_report(data, held_out, labels, thresholds, config.near_miss)
     say(f"{config.name}: final fit")
     features, estimator = _fit_once(forms, y, config)
     ordered = [labels[i] for i in estimator.classes_]

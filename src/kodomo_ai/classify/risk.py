@@ -21,7 +21,13 @@ REFUSALS = ("refuse_medical", "refuse_forgery", "refuse_other_person", "refuse_i
 # twice (F0.5): a false alarm takes away what a parent asked for. Recall comes from the gray zone, where the
 # same lines are shown above the answer at once (FitConfig.note_beta), so a crisis below the act cut still
 # reaches its line.
-CONFIG = FitConfig(name="risk", beta=dict.fromkeys(ESCALATIONS + REFUSALS, 0.5))
+# The near-miss files (ordinary messages with alarming words) are reported on their own, and the escalations'
+# act cuts rise above F0.5 where needed so that at most 3% of their held-out originals are escalated (the
+# sealed target is 5%, and fresh wording is harder than held-out folds).
+CONFIG = FitConfig(
+    name="risk", beta=dict.fromkeys(ESCALATIONS + REFUSALS, 0.5), near_miss=("near_miss",),
+    near_miss_labels=ESCALATIONS, near_miss_budget=0.03,
+)  # fmt: skip
 
 # Labels of the older router set and of the training files, in the classifier's classes.
 _LABELS = {

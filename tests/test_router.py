@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kodomo_ai.classify.risk import RiskScore
 from kodomo_ai.errors import IngestError
 from kodomo_ai.safety import ContactBook, RouteDecision, load_contacts, route
 from kodomo_ai.safety.router import load_rules
@@ -294,22 +293,3 @@ def test_a_pattern_the_classifier_does_not_back_shows_the_lines_above_the_answer
     decision = route(text, book, risk_assessor)
     assert decision is not None and decision.mode == "note", (decision.mode, decision.signals)
     assert book["ambulance"] in decision.contacts
-
-
-class _Scores:
-    """A fixed classifier verdict, to check the routing rule on its own."""
-
-    def __init__(self, *risks: tuple[str, float, str]) -> None:
-        self.risks = [RiskScore(label, p, tier, "") for label, p, tier in risks]
-
-    def assess(self, text: str) -> list[RiskScore]:
-        return self.risks
-
-
-def test_a_pattern_escalates_only_when_the_classifier_reaches_its_act_cut(book: ContactBook) -> None:
-    """Backed only in the gray zone, a pattern shows the line above the answer; backed at the act cut, it escalates."""
-    text = "子どもが息をしていません"
-    gray = route(text, book, _Scores(("emergency", 0.2, "note")))  # type: ignore[arg-type]
-    assert gray is not None and gray.mode == "note" and book["ambulance"] in gray.contacts, gray
-    act = route(text, book, _Scores(("emergency", 0.9, "act")))  # type: ignore[arg-type]
-    assert act is not None and act.mode == "escalate" and act.category == "emergency", act

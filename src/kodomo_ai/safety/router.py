@@ -204,14 +204,12 @@ def route(text: str, contacts: ContactBook, assessor: RiskAssessor | None = None
     segment = ""
     risks = assessor.assess(text) if assessor else []
     if assessor is not None:
-        # A pattern is a floor, not a verdict: it guarantees the lines, the classifier decides whether they
-        # replace the answer. An escalation pattern whose label the classifier does not reach at its act cut
-        # (an idiom, a resolved past event, a hypothetical) shows the lines above the answer instead: on the
-        # dev contrast set, patterns backed only at the gray-zone cut were 6 of 21 false escalations of
-        # ordinary messages and 1 of 119 crisis twins. Without a fitted model the patterns route alone.
-        acted = {risk.label for risk in risks if risk.tier == "act"}
+        # A pattern is a floor, not a verdict: an escalation pattern whose label the classifier does not
+        # reach even at its gray-zone cut (an idiom, a resolved past event) shows the lines above the answer
+        # instead of replacing it. Without a fitted model the patterns route alone.
+        scored = {risk.label for risk in risks}
         for name, (category, _ids) in list(fired.items()):
-            if category.mode == "escalate" and category.learned and category.learned not in acted:
+            if category.mode == "escalate" and category.learned and category.learned not in scored:
                 del fired[name]
                 if category.note:
                     notes.append(category)

@@ -95,9 +95,7 @@ def main() -> None:
     items = yaml.safe_load(args.questions.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp)
-        settings = get_settings().model_copy(
-            update={"data_dir": data_dir, "models_path": args.models_dir}
-        )
+        settings = get_settings().model_copy(update={"data_dir": data_dir, "models_path": args.models_dir})
         report = ingest_paths(open_knowledge_base(settings), [ROOT / "corpus"])
         print(report.summary())
         consultant = Consultant.from_settings(settings, engine=args.engine)

@@ -86,7 +86,7 @@ _KANA_WORDS = {
     "わたし": "私", "だんな": "旦那", "ひとりおや": "ひとり親", "ぼしかてい": "母子家庭", "ふしかてい": "父子家庭",
     "ひかぜい": "非課税", "いくきゅう": "育休", "にゅうがく": "入学", "いちにち": "1日",
 }  # fmt: skip
-# 月 too, for 和暦 dates written in kanji numerals (令和三年五月十日).
+# 月 too, for 和暦 dates written in kanji numerals (平成二十八年十一月三日).
 _NUMERAL = counted_numerals(r"人|歳|才|時間|時|日|か月|ヶ月|カ月|ケ月|箇月|月|年|週|回|児|子|つ子|つ")
 _SCHOOL_NUMERAL = re.compile(r"(?<=[小中高])([一二三四五六])(?![一-龥])")
 _LEVEL_KANA = re.compile(r"(しょう|ちゅう|こう)(?=\d)")
@@ -275,13 +275,13 @@ _CHILD_PATTERN = re.compile(
             rf"(?P<entered>(?P<ewhen>今年度|今年|この春|今春|この4月|一昨年度|一昨年|おととし|昨年度|昨年|去年|昨春|\d年前)?(?:の(?:春|4月))?(?:に|から|で)?(?P<elevel>小学校|小学|中学校|中学|高校|大学)(?:生)?(?:に|へ)?{_ENTERED}(?!ら))",
             # 今年の3月に高校を卒業した: the first year after the level, counted from that March.
             rf"(?P<gdone>(?P<gdwhen>{_GRADUATED_WHEN})(?:に|で)?(?P<gdlevel>小学校|小学|中学校|中学|高校)(?:を)?卒業(?=し(?:て|た|まし)|、|。|済|$))",
-            # 今年度で小学校を卒業: in the last year of the level.
+            # 中学校を今年度で卒業予定: in the last year of the level.
             rf"(?P<grad>(?:(?P<gwhen>{_GRADUATION_WHEN})(?:で|に|には)?)?(?P<glevel>小学校|小学|中学校|中学|高校)(?:を)?"
             rf"(?:(?P<gwhen2>{_GRADUATION_WHEN})(?:で|に|には)?)?卒業(?!まで|後|生|式|証|し(?!ます)|する(?:まで|と|前|時|とき|なら))"
-            # 卒業するのは再来年: the time said after the graduation.
+            # 高校を出るのは来年度: the time said after the graduation.
             rf"(?:(?:する|予定)?(?:のは|は)(?P<gwhen3>{_GRADUATION_WHEN}))?)",
             # 先月生まれ, 4月に生まれた: a birth this past year named by its month or as recent.
-            # この夏に生まれた, 2020年の秋生まれ: a birth in a season (春 3-5月, 夏 6-8月, 秋 9-11月, 冬 12-2月).
+            # 去年の冬に生まれ, 2021年の春生まれ: a birth in a season (春 3-5月, 夏 6-8月, 秋 9-11月, 冬 12-2月).
             r"(?P<season>(?:(?P<season_y>(?:19|20)\d{2})年の?|(?P<season_rel>この|今年の|去年の|昨年の|一昨年の))?(?P<sname>春|夏|秋|冬))(?:に)?(?:生まれ|産まれ)",
             r"(?P<recent>先月|今月|先週|今週|先日|この前|つい最近|最近)(?:に)?(?:生まれ|産まれ)|(?<![\d年/.])(?P<lm>\d{1,2})月に(?:生まれ|産まれ)(?:た|ました)",
             r"(?:生後|生まれて)(?P<pw>\d{1,3})(?:週間|週|日)",
@@ -320,10 +320,10 @@ _CHILD_PATTERN = re.compile(
             rf"(?P<school>小学校|小学|中学校|中学|高校|高等学校)(?P<sy>\d)年(?:生)?(?!の壁){_NOT_A_LIMIT}",
             rf"(?P<sshort>[小中高])(?P<sn>\d)(?!時間|日|回|か月|人|歳|才|年|万|千|週|の壁|ギャップ|プロブレム){_NOT_A_LIMIT}",
             r"(?:小学校|小学)?の?(?P<gband>低学年|中学年|高学年)",
-            # 小学校、中学校、高校に1人ずつ通っています: places listed before one verb each hold a child.
+            # 保育園と小学校に1人ずつ: places listed before one verb each hold a child.
             rf"(?P<attend>{_PLACES})(?=(?:[、,・と](?:{_PLACES}))*に(?:1人ずつ|ひとりずつ|それぞれ1人|それぞれ)?通(?!わせたい|いたい|え))",
             rf"(?P<stage>小学生|中学生|高校生|(?:小学校|中学校|高校)に通(?!わせたい|いたい|え)|幼稚園児|保育園児|未就学児|未満児|以上児"
-            # 幼稚園に通っています: attending, not wishing to (通わせたい).
+            # 保育園に通う: attending, not wishing to (通わせたい).
             r"|(?:幼稚園|保育園|保育所|こども園)に通(?=って|う|い始め|いはじめ|わせて(?:い|る|ます))"
             rf"){_NOT_A_LIMIT}",
             r"(?<![去今来昨毎])(?P<kclass>年少々|年少|年中|年長)(?:さん|組|クラス|児)?(?!から|まで)",
@@ -619,7 +619,7 @@ def _era_span(era: str) -> tuple[date, date]:
 
 
 def _graduating(m: re.Match[str], on: date, basis: str) -> tuple[ChildReading, str] | None:
-    """今年度で小学校を卒業: the last year of the level in the school year whose March the words name."""
+    """中学校を今年度で卒業予定: the last year of the level in the school year whose March the words name."""
     said = m.group("gwhen") or m.group("gwhen2") or m.group("gwhen3")
     if not said and not _FUTURE.match(m.string[m.end() :]):
         return None  # 高校卒業の長男 has finished; only 卒業します・卒業予定 without a time is this year

@@ -70,7 +70,7 @@ _MULTIPLE_AFTER = re.compile(
 )
 _MULTIPLE_AROUND = re.compile(r"(\d)人\($")  # 子ども2人(小学生)
 _MULTIPLE_BEFORE = re.compile(r"(\d)人(?:とも|全員|共)(?:が|は|に)?$")  # 2人とも中学生
-# 子どもは3人、みんな小学生: a word for all of them before one mention gives it every child counted.
+# 子は2人、どちらも中学生: a word for all of them before one mention gives it every child counted.
 _ALL_OF = re.compile(
     r"(?:みんな|みな|皆|全員|いずれも|どの子も|どちらも|そろって|揃って)(?:が|は|も)?(?:まだ|もう)?$"
 )
@@ -269,7 +269,7 @@ def corefer(text: str, mentions: list[_Mention], on: date) -> list[_Mention]:
 
 
 def share_count(text: str, mentions: list[_Mention], stated: int | None) -> None:
-    """Give a mention said of all the children (みんな小学生) the children the stated count leaves undescribed."""
+    """Give a mention said of all the children (どちらも中学生) the children the stated count leaves undescribed."""
     if stated is None:
         return
     shared = [m for m in mentions if m.size == 1 and _ALL_OF.search(_clause(text, m.start, m.end)[0])]
@@ -369,7 +369,7 @@ def _twins(text: str, mentions: list[_Mention]) -> None:
     """Give the mention nearest to 双子 / 三つ子 in the same sentence two (three) children."""
     for twins in _TWINS.finditer(text):
         if any(_EXPECTING.search(part) for part in _clause(text, twins.start(), twins.end())):
-            continue  # 双子を妊娠中: twins not yet born
+            continue  # 双子がおなかに: twins not yet born
         size = 2 if twins.group(0) in ("双子", "双生児") else 3
         start = max(text.rfind(ch, 0, twins.start()) for ch in "。!?\n") + 1
         stop = _SENTENCE_END.search(text, twins.end())
@@ -404,7 +404,7 @@ def _inside(outer: ChildReading, inner: ChildReading) -> bool:
 
 
 def _drop_elaborated(text: str, mentions: list[_Mention]) -> list[_Mention]:
-    """Drop a count of children that the next mentions list one by one: 小学生の娘が2人(小2と小4), 中学生が3人。中3、中2、中1."""
+    """Drop a count of children that the next mentions list one by one: 中学生の息子が2人(中1と中3), 中学生が3人。中3、中2、中1."""
     kept: list[_Mention] = []
     for index, mention in enumerate(mentions):
         following = mentions[index + 1 :]

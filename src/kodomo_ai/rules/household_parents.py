@@ -91,7 +91,7 @@ _WORK_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"月(?:に|間)?{_ABOUT}{_NUM}時間"), "mh"),
 ]
 _PARENT = r"夫|妻|主人|旦那|パパ|ママ|私|僕|父親|母親|父|母|嫁|わし|俺"
-# Hours said once for both parents: 夫婦とも, 両親とも, 夫と私はともに, 夫も私も. 2人とも・どちらも are
+# Hours said once for both parents: 夫婦とも, 両親とも, 妻と私はともに, 夫も私も. 2人とも・どちらも are
 # about the parents only in a sentence that names both of them or says 共働き.
 _PARENTS_TOGETHER = re.compile(
     rf"夫婦(?:とも|共に|ともに|そろって|で)|両親(?:とも|共に|ともに)|(?:{_PARENT})(?:と|も)(?:{_PARENT})(?:は|が|も)?"
